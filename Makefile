@@ -1,0 +1,39 @@
+# rvkexec-rs: a Rust implementation of the RISC-V kexec machine layer for
+# Linux 6.12, built in-tree and proven on QEMU. This Makefile is the front
+# door; every recipe calls one script under scripts/.
+
+SHELL := /bin/bash
+# Kernel variants: rust = RISCV_KEXEC_RUST=y, c = the stock C machine_kexec.c.
+KERNELS ?= rust c
+# Scenario filter for check (substring of a scenario name; empty = all).
+ONLY ?=
+
+.PHONY: help setup stage kernels rootfs demo check clean harness
+
+help: ## List the targets.
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: ## Install packages and tools; download sources (idempotent).
+	@scripts/setup.sh
+
+stage: setup ## Stage pristine 6.12 as a git tree and apply our files and hunks.
+	@scripts/stage-kernel.sh
+
+kernels: stage ## Build the kernels ($(KERNELS)) with LLVM=1.
+	@for k in $(KERNELS); do scripts/build-kernel.sh $$k || exit 1; done
+
+rootfs: kernels ## Build the guest initramfs (busybox, kexec, images, tests).
+	@scripts/build-rootfs.sh $(KERNELS)
+
+harness: ## Build the QEMU test harness (host, Rust).
+	@scripts/build-harness.sh
+
+demo: rootfs harness ## Boot kernel A, kexec into B, show both banners.
+	@scripts/demo.sh
+
+check: rootfs harness ## Run every scenario on every kernel; print the table.
+	@scripts/check.sh $(ONLY)
+
+clean: ## Remove out/ (the cache in ~/.cache/rvkexec stays).
+	rm -rf out tests/harness/target

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Build one kernel variant from the staged tree: rust (the Rust kexec switch
+# on) or c (stock C machine_kexec). Output: $CACHE/out/<variant>/.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:?usage: build-kernel.sh rust|c}
+T=$CACHE/linux
+O=$CACHE/out/$variant
+CFG=$CACHE/out/cfg-$variant
+mkdir -p "$O" "$CFG"
+# shellcheck disable=SC2046
+KMAKE=(make -C "$T" $(kmake_vars))
+
+configure() {
+	local frags=("$T/arch/riscv/configs/rvkexec.config" "$T/arch/riscv/configs/rvkexec-$variant.config")
+	"${KMAKE[@]}" -s O="$CFG" tinyconfig >/dev/null
+	(cd "$CFG" && "$T/scripts/kconfig/merge_config.sh" -m -O "$CFG" "$CFG/.config" "${frags[@]}" >/dev/null)
+	"${KMAKE[@]}" -s O="$CFG" olddefconfig >/dev/null
+	# Every symbol the fragments ask for must survive olddefconfig.
+	local lost
+	lost=$(grep -h '^CONFIG_.*=[ym]$' "${frags[@]}" | while read -r l; do
+		grep -qx "$l" "$CFG/.config" || echo "$l"
+	done)
+	[ -z "$lost" ] || die "Kconfig dropped: $(echo $lost) (dependency missing? see $CFG/.config)"
+	grep -qx CONFIG_RUST=y "$CFG/.config" || die "CONFIG_RUST=y was dropped (is 'make rustavailable' happy?)"
+	if ! cmp -s "$CFG/.config" "$O/.config"; then
+		cp "$CFG/.config" "$O/.config"
+		echo "config changed"
+	fi
+	echo "$(grep -c '=y' "$O/.config") symbols =y, $(grep -E '^CONFIG_(RUST|KEXEC|RISCV_KEXEC_RUST)' "$O/.config" | tr '\n' ' ')"
+}
+
+build() {
+	local log=$O/build.log rc=0
+	"${KMAKE[@]}" O="$O" -j"$(($(nproc) + 1))" Image vmlinux >"$log" 2>&1 &
+	local pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 20
+		kill -0 "$pid" 2>/dev/null && echo "  ... $(grep -cE '^  (CC|RUSTC|AS|LD|AR)' "$log") objects, last: $(tail -1 "$log")"
+	done
+	wait "$pid" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		grep -E 'error|Error' "$log" | head -20 || true
+		tail -30 "$log"
+		die "kernel build ($variant) failed; full log: $log"
+	fi
+	grep -iE 'warning:' "$log" | head -10 || true
+	ls -l "$O/arch/riscv/boot/Image" "$O/vmlinux"
+}
+
+# 6.12's riscv kexec_file_load cannot load an LLD-linked vmlinux; wrap Image in
+# a single-PT_LOAD ELF at the kernel's virtual base (load address 0).
+wrap() {
+	local d=$O/wrap
+	mkdir -p "$d"
+	cp "$O/arch/riscv/boot/Image" "$d/Image"
+	(cd "$d" && llvm-objcopy -I binary -O elf64-littleriscv Image image.o)
+	cat >"$d/wrap.lds" <<'LDS'
+ENTRY(0xffffffff80000000)
+SECTIONS { . = 0xffffffff80000000; .text : AT(0) { *(.data) } }
+LDS
+	ld.lld -m elf64lriscv -T "$d/wrap.lds" "$d/image.o" -o "$O/Image.elf"
+	llvm-readelf -l "$O/Image.elf" | grep -c LOAD | sed 's/^/PT_LOAD segments in Image.elf: /'
+}
+
+step "configure $variant kernel (tinyconfig + fragments)" configure
+step "build $variant kernel (Image vmlinux)" build
+step "wrap $variant Image as a one-segment ELF" wrap

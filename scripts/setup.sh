@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Install and build everything the project needs on a Debian 12 machine.
+# Idempotent: each step checks whether its result is already there.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+APT_LIST=/etc/apt/sources.list.d/rvkexec.sources
+PKGS=(clang-19 lld-19 llvm-19 libclang-19-dev
+	bc flex bison libelf-dev libssl-dev cpio xz-utils make git rsync
+	gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
+	dpkg-dev file)
+RUST_PKGS=(rustc-web rust-web-src libstd-rust-web-dev libstd-rust-web-1.85)
+QEMU_PKGS=(qemu-system-riscv opensbi)
+
+mirror() {
+	local uri
+	uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+	[ -n "$uri" ] || uri=$(awk '/^deb / && /debian/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+	[ -n "$uri" ] || die "no Debian mirror found in /etc/apt/sources.list.d/debian.sources"
+	echo "$uri"
+}
+
+apt_sources() {
+	local uri want
+	uri=$(mirror)
+	want="Types: deb
+URIs: $uri
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: $uri
+Suites: trixie sid
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"
+	if [ "$(cat "$APT_LIST" 2>/dev/null)" != "$want" ]; then
+		echo "$want" | as_root tee "$APT_LIST" >/dev/null
+		rm -f "$CACHE/.apt-updated"
+	fi
+	if [ ! -e "$CACHE/.apt-updated" ] || [ -n "$(find "$CACHE/.apt-updated" -mmin +1440)" ]; then
+		as_root apt-get update -q
+		touch "$CACHE/.apt-updated"
+	else
+		echo "apt indexes fresh (< 1 day), skipping apt-get update"
+	fi
+}
+
+missing() {
+	local p out=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || out+=("$p")
+	done
+	echo "${out[@]}"
+}
+
+apt_packages() {
+	local m
+	export DEBIAN_FRONTEND=noninteractive
+	m=$(missing "${PKGS[@]}")
+	[ -z "$m" ] || as_root apt-get install -y -q --no-install-recommends $m
+	m=$(missing "${QEMU_PKGS[@]}")
+	[ -z "$m" ] || as_root apt-get install -y -q --no-install-recommends -t bookworm-backports $m
+	if [ "$(dpkg-query -W -f='${Version}' rustc-web 2>/dev/null)" != "$RUSTC_WEB_VERSION" ] ||
+		[ -n "$(missing "${RUST_PKGS[@]}")" ]; then
+		local spec=() p
+		for p in "${RUST_PKGS[@]}"; do spec+=("$p=$RUSTC_WEB_VERSION"); done
+		if ! as_root apt-get install -y -q --no-install-recommends --allow-downgrades "${spec[@]}"; then
+			apt-cache madison rustc-web >&2 || true
+			die "rustc-web $RUSTC_WEB_VERSION is not offered any more (see above); 6.12 needs it with its matching rust-web-src"
+		fi
+	fi
+	/usr/bin/rustc --version
+	qemu-system-riscv64 --version | head -1
+}
+
+bindgen() {
+	local b=$CACHE/tools/bin/bindgen
+	if [ -x "$b" ] && "$b" --version | grep -q "$BINDGEN_VERSION"; then
+		echo "bindgen $BINDGEN_VERSION cached"
+		return
+	fi
+	cargo install --locked --root "$CACHE/tools" bindgen-cli --version "$BINDGEN_VERSION"
+}
+
+linux_source() {
+	local d=$CACHE/dl
+	mkdir -p "$d"
+	if ! ls "$d"/linux-source-6.12_*.deb >/dev/null 2>&1; then
+		(cd "$d" && apt-get download linux-source-6.12)
+	fi
+	ls "$d"/linux-source-6.12_*.deb
+}
+
+src_version() { # PACKAGE SUITE: the source version that SUITE's Sources index offers.
+	local f
+	f=$(ls /var/lib/apt/lists/*_dists_"$2"_main_source_Sources* 2>/dev/null | head -1)
+	[ -n "$f" ] || return 0
+	/usr/lib/apt/apt-helper cat-file "$f" 2>/dev/null | awk -v p="$1" '
+		/^Package: / { on = ($2 == p) } on && /^Version: / { print $2; exit }'
+}
+
+deb_src_orig() { # PACKAGE SUITE: download only the upstream tarball of a source package.
+	local pkg=$1 suite=$2 d=$CACHE/dl
+	mkdir -p "$d"
+	ls "$d/${pkg}_"*.orig.tar.* >/dev/null 2>&1 && return 0
+	local v
+	v=$(src_version "$pkg" "$suite")
+	[ -n "$v" ] || die "no source package $pkg in $suite (is deb-src for $suite in $APT_LIST?)"
+	echo "$pkg $v from $suite"
+	(cd "$d" && apt-get source --download-only "$pkg=$v" 2>&1 | tail -3) || true
+	ls "$d/${pkg}_"*.orig.tar.* >/dev/null 2>&1 || die "could not download the $pkg source from $suite"
+}
+
+busybox() {
+	local out=$CACHE/tools/riscv64/busybox src
+	[ -x "$out" ] && { echo "busybox cached"; return; }
+	deb_src_orig busybox trixie
+	src=$CACHE/build-busybox
+	rm -rf "$src" && mkdir -p "$src"
+	tar -xf "$CACHE"/dl/busybox_*.orig.tar.* -C "$src" --strip-components=1
+	cd "$src"
+	make -s defconfig
+	sed -i -e 's/^# CONFIG_STATIC is not set/CONFIG_STATIC=y/' \
+		-e 's/^CONFIG_TC=y/# CONFIG_TC is not set/' \
+		-e 's/^CONFIG_SHA1_HWACCEL=y/# CONFIG_SHA1_HWACCEL is not set/' \
+		-e 's/^CONFIG_SHA256_HWACCEL=y/# CONFIG_SHA256_HWACCEL is not set/' .config
+	yes '' | make -s oldconfig >/dev/null
+	make -s -j"$(nproc)" CROSS_COMPILE=riscv64-linux-gnu- busybox
+	mkdir -p "$(dirname "$out")"
+	cp busybox "$out"
+	file "$out"
+}
+
+kexec_tools() {
+	local out=$CACHE/tools/riscv64/kexec src v
+	[ -x "$out" ] && { echo "kexec-tools cached"; return; }
+	deb_src_orig kexec-tools sid
+	src=$CACHE/build-kexec-tools
+	rm -rf "$src" && mkdir -p "$src"
+	tar -xf "$CACHE"/dl/kexec-tools_*.orig.tar.* -C "$src" --strip-components=1
+	cd "$src"
+	v=$(sed -n 's/^PACKAGE_VERSION=.\([0-9.]*\).*/\1/p' configure)
+	printf '%s\n%s\n' "$KEXEC_TOOLS_MIN" "$v" | sort -V -C ||
+		die "kexec-tools $v has no RISC-V support (need >= $KEXEC_TOOLS_MIN)"
+	[ -d kexec/arch/riscv ] || die "kexec-tools $v source has no kexec/arch/riscv"
+	./configure -q --host=riscv64-linux-gnu LDFLAGS=-static \
+		--without-lzma --without-zlib --without-xen
+	make -s -j"$(nproc)"
+	mkdir -p "$(dirname "$out")"
+	cp build/sbin/kexec "$out"
+	file "$out"
+}
+
+step "apt sources (bookworm-backports; trixie/sid deb-src)" apt_sources
+step "apt packages (LLVM 19, rustc-web $RUSTC_WEB_VERSION, QEMU, cross gcc)" apt_packages
+step "bindgen-cli $BINDGEN_VERSION (cargo)" bindgen
+step "linux-source-6.12 (.deb)" linux_source
+step "busybox (static, riscv64)" busybox
+step "kexec-tools (static, riscv64)" kexec_tools
+log "setup complete"
