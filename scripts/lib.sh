@@ -41,5 +41,5 @@ as_root() {
 kmake_vars() {
 	echo ARCH=riscv LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
 		RUSTFMT=/usr/bin/rustfmt BINDGEN="$CACHE/tools/bin/bindgen" \
-		HOSTRUSTC=/usr/bin/rustc
+		HOSTRUSTC=/usr/bin/rustc CLIPPY_DRIVER=/usr/bin/clippy-driver
 }

@@ -24,7 +24,7 @@ pristine() {
 	dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards './usr/src/linux-source-6.12.tar.*' |
 		tar -xJ -C "$T.tmp" --strip-components=1
 	cd "$T.tmp"
-	git init -q -b pristine
+	git init -q -b linux
 	git -c core.autocrlf=false add -A -f .
 	git -c user.name=rvkexec -c user.email=rvkexec@localhost commit -q \
 		-m "Linux $(make -s kernelversion) (Debian linux-source-6.12 $ver), pristine"

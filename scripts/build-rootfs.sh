@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Build the guest initramfs: static busybox and kexec, /init and the guest
+# scenario scripts from tests/guest, and the kernels to load under /boot.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernels=("$@")
+[ ${#kernels[@]} -gt 0 ] || kernels=(rust c)
+R=$CACHE/out/rootfs
+OUT=$CACHE/out/rootfs.cpio
+
+assemble() {
+	rm -rf "$R" && mkdir -p "$R"/{bin,sbin,boot,tests,proc,sys,dev,tmp,etc}
+	install -m755 "$CACHE/tools/riscv64/busybox" "$R/bin/busybox"
+	install -m755 "$CACHE/tools/riscv64/kexec" "$R/sbin/kexec"
+	riscv64-linux-gnu-strip "$R/sbin/kexec"
+	install -m755 "$TOP/tests/guest/init" "$R/init"
+	cp "$TOP"/tests/guest/*.sh "$R/tests/"
+	local k o
+	for k in "${kernels[@]}"; do
+		o=$CACHE/out/$k
+		[ -f "$o/Image.elf" ] || die "kernel '$k' is not built (make kernels)"
+		cp "$o/arch/riscv/boot/Image" "$R/boot/Image-$k"
+		cp "$o/Image.elf" "$R/boot/Image-$k.elf"
+		cp "$o/vmlinux" "$R/boot/vmlinux-$k"
+	done
+	(cd "$R" && find . -print | sort | cpio -o -H newc --owner=0:0 --quiet) >"$OUT.tmp"
+	mv "$OUT.tmp" "$OUT"
+	echo "$OUT: $(du -h "$OUT" | cut -f1), kernels: ${kernels[*]}"
+}
+
+step "guest initramfs" assemble

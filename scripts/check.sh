@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Run the scenarios on every kernel and print the table (scenario x kernel).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+"$TOP/tests/harness/target/release/rvk-harness" --cache "$CACHE" --top "$TOP" \
+	--kernels "$(echo ${KERNELS:-rust c} | tr ' ' ',')" --jobs "${JOBS:-2}" "$@"

@@ -1,0 +1,12 @@
+# kexec_file_load reboot (kexec -s). rvk.image= picks what is loaded: elf
+# (Image wrapped in a one-segment ELF, the default) or vmlinux.
+case $(arg stage) in
+1)
+	kind=$(arg image)
+	run kexec -s -l "$(image "${kind:-elf}")" --initrd="$(self_initrd)" \
+		--append="$(next_cmdline)" || fail "kexec -s -l failed"
+	run kexec -e
+	fail "kexec -e returned"
+	;;
+*) echo "RVK-MARKER $(arg marker) from stage $(arg stage) ($(variant))" ;;
+esac

@@ -1,0 +1,62 @@
+# Helpers for the guest scenario scripts (sourced by /init).
+
+# arg NAME: the value of rvk.NAME= on this kernel's command line.
+arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^rvk\.$1=//p" | tail -1; }
+
+# The kexec implementation this kernel was built with, read from its config.
+variant() {
+	if zcat /proc/config.gz | grep -q '^CONFIG_RISCV_KEXEC_RUST=y'; then echo rust; else echo c; fi
+}
+
+# Linux numbers the boot hart CPU 0; its hart id is the first in cpuinfo.
+boot_hart() { awk '/^hart\t*:/ { print $NF; exit }' /proc/cpuinfo; }
+
+fail() {
+	echo "RVK-FAIL $*"
+	echo "RVK-DONE"
+	poweroff -f
+}
+
+# The command line for the next kernel: this one's rvk.* options with
+# stage and the given overrides (NAME=VALUE ...), plus a console.
+next_cmdline() {
+	local stage=$(($(arg stage) + 1)) line="console=ttyS0 earlycon panic=1" kv
+	for kv in $(tr ' ' '\n' </proc/cmdline | grep '^rvk\.' | grep -v '^rvk\.stage='); do
+		line="$line $kv"
+	done
+	for kv in "$@"; do line="$line rvk.$kv"; done
+	echo "$line rvk.stage=$stage"
+}
+
+# self_initrd [boot]: a copy of this rootfs as a cpio archive for the next
+# kernel; with "boot", /boot (the kernel images) is included.
+self_initrd() {
+	local out=/tmp/self.cpio
+	(cd / && if [ "$1" = boot ]; then
+		find . -xdev -print
+	else
+		find . -xdev -path ./boot -prune -o -print
+	fi | cpio -o -H newc >"$out" 2>/dev/null) || fail "cpio of the rootfs failed"
+	echo "$out"
+}
+
+# image KIND [VARIANT]: the kernel file to load. KIND: Image (kexec_load),
+# elf (Image wrapped as a one-segment ELF), vmlinux.
+image() {
+	local v=${2:-$(arg next)}
+	[ -n "$v" ] || v=$(variant)
+	case $1 in
+	Image) echo "/boot/Image-$v" ;;
+	elf) echo "/boot/Image-$v.elf" ;;
+	vmlinux) echo "/boot/vmlinux-$v" ;;
+	esac
+}
+
+# run CMD...: run a command, echo it and its exit status.
+run() {
+	echo "RVK-RUN $*"
+	"$@"
+	local rc=$?
+	echo "RVK-RC $rc $1"
+	return $rc
+}

@@ -1,0 +1,363 @@
+//! rvk-harness: boots each scenario of `tests/scenarios.toml` on each kernel
+//! under `qemu-system-riscv64 -machine virt`, reads the serial console and
+//! decides pass/fail only from what the guest prints.
+
+mod scenario;
+
+use scenario::{Pattern, Scenario};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Console lines that end a run as failed unless the scenario allows panics.
+const FATAL: &[&str] = &[
+    "Kernel panic",
+    "Oops",
+    "Unable to handle kernel",
+    "BUG:",
+    "WARNING:",
+];
+
+struct Options {
+    cache: PathBuf,
+    top: PathBuf,
+    kernels: Vec<String>,
+    only: Vec<String>,
+    jobs: usize,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Verdict {
+    Pass,
+    Fail,
+    /// Failed where the scenario says it should (counts as passed).
+    XFail,
+    /// Passed where the scenario says it should fail (counts as failed).
+    XPass,
+}
+
+struct Outcome {
+    verdict: Verdict,
+    secs: f64,
+    why: String,
+    reports: Vec<String>,
+    tail: Vec<String>,
+    log: PathBuf,
+}
+
+fn main() {
+    let opts = match parse_args() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("rvk-harness: {e}");
+            eprintln!("usage: rvk-harness --cache DIR --top DIR --kernels rust,c [--jobs N] [FILTER...]");
+            std::process::exit(2);
+        }
+    };
+    let file = opts.top.join("tests/scenarios.toml");
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| die(&format!("{file:?}: {e}")));
+    let spec: scenario::File =
+        toml::from_str(&text).unwrap_or_else(|e| die(&format!("{file:?}: {e}")));
+    let scenarios: Vec<Scenario> = spec
+        .scenario
+        .iter()
+        .filter(|s| opts.only.is_empty() || opts.only.iter().any(|o| s.name.contains(o.as_str())))
+        .cloned()
+        .collect();
+    if scenarios.is_empty() {
+        die("no scenario matches the filter");
+    }
+    let logs = opts.top.join("out/logs");
+    std::fs::create_dir_all(&logs).unwrap_or_else(|e| die(&format!("{logs:?}: {e}")));
+
+    let mut work = Vec::new();
+    for (si, s) in scenarios.iter().enumerate() {
+        for (ki, k) in opts.kernels.iter().enumerate() {
+            work.push((si, ki, s.clone(), k.clone()));
+        }
+    }
+    let total = work.len();
+    println!(
+        "running {} scenarios x {} kernels ({total} runs, {} at a time); logs in {}",
+        scenarios.len(),
+        opts.kernels.len(),
+        opts.jobs,
+        logs.display()
+    );
+    let queue = Arc::new(Mutex::new(work));
+    let results = Arc::new(Mutex::new(Vec::new()));
+    let started = Instant::now();
+    let mut threads = Vec::new();
+    for _ in 0..opts.jobs {
+        let queue = Arc::clone(&queue);
+        let results = Arc::clone(&results);
+        let cache = opts.cache.clone();
+        let spec_defaults = (
+            spec.defaults.mem.clone(),
+            spec.defaults.smp,
+            spec.defaults.timeout,
+            spec.defaults.append.clone(),
+        );
+        let snippets = spec.snippets.clone();
+        let logs = logs.clone();
+        threads.push(std::thread::spawn(move || loop {
+            let Some((si, ki, s, k)) = queue.lock().unwrap().pop() else {
+                break;
+            };
+            let o = run_one(&s, &k, &cache, &spec_defaults, &snippets, &logs);
+            let tag = match o.verdict {
+                Verdict::Pass => "PASS",
+                Verdict::XFail => "XFAIL",
+                Verdict::Fail => "FAIL",
+                Verdict::XPass => "XPASS",
+            };
+            println!("  {tag:5} {:28} {:5} {:6.1}s {}", s.name, k, o.secs, o.why);
+            if matches!(o.verdict, Verdict::Fail | Verdict::XPass) {
+                println!("        {}", s.doc);
+                for l in &o.tail {
+                    println!("        | {l}");
+                }
+                println!("        full log: {}", o.log.display());
+            }
+            results.lock().unwrap().push((si, ki, o));
+        }));
+    }
+    for t in threads {
+        t.join().expect("worker thread panicked");
+    }
+    let results = results.lock().unwrap();
+    print_table(&scenarios, &opts.kernels, &results, started.elapsed());
+    let failed = results
+        .iter()
+        .filter(|(_, _, o)| matches!(o.verdict, Verdict::Fail | Verdict::XPass))
+        .count();
+    println!("{} passed, {} failed", total - failed, failed);
+    std::process::exit(if failed == 0 { 0 } else { 1 });
+}
+
+fn die(msg: &str) -> ! {
+    eprintln!("rvk-harness: {msg}");
+    std::process::exit(2)
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut cache = None;
+    let mut top = None;
+    let mut kernels = vec!["rust".to_string(), "c".to_string()];
+    let mut jobs = 2;
+    let mut only = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut val = || args.next().ok_or(format!("{a} needs a value"));
+        match a.as_str() {
+            "--cache" => cache = Some(PathBuf::from(val()?)),
+            "--top" => top = Some(PathBuf::from(val()?)),
+            "--kernels" => kernels = val()?.split(',').map(str::to_string).collect(),
+            "--jobs" => jobs = val()?.parse().map_err(|_| "bad --jobs")?,
+            f if f.starts_with("--") => return Err(format!("unknown option {f}")),
+            f => only.push(f.to_string()),
+        }
+    }
+    Ok(Options {
+        cache: cache.ok_or("--cache is required")?,
+        top: top.ok_or("--top is required")?,
+        kernels,
+        only,
+        jobs: jobs.max(1),
+    })
+}
+
+/// A marker unique to this run, so an old log or kernel A cannot fake it.
+fn fresh_marker(scenario: &str, kernel: &str) -> String {
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{scenario}.{kernel}.{:x}", (t ^ u128::from(std::process::id())) & 0xffff_ffff)
+}
+
+fn run_one(
+    s: &Scenario,
+    kernel: &str,
+    cache: &Path,
+    defaults: &(String, u32, u64, String),
+    snippets: &std::collections::BTreeMap<String, String>,
+    logs: &Path,
+) -> Outcome {
+    let marker = fresh_marker(&s.name, kernel);
+    let log = logs.join(format!("{}.{kernel}.log", s.name));
+    let expect: Vec<(String, Pattern)> = s
+        .expect
+        .iter()
+        .map(|e| {
+            let mut t = e.replace("@marker", &marker).replace("@kernel", kernel);
+            for (k, v) in snippets {
+                t = t.replace(&format!("@{k}"), v);
+            }
+            let p = Pattern::parse(&t).unwrap_or_else(|err| die(&format!("{}: {err}", s.name)));
+            (t, p)
+        })
+        .collect();
+    let image = cache.join(format!("out/{kernel}/arch/riscv/boot/Image"));
+    let initrd = cache.join("out/rootfs.cpio");
+    let append = format!(
+        "console=ttyS0 earlycon {} rvk.scenario={} rvk.stage=1 rvk.marker={marker} {}",
+        defaults.3,
+        s.script.as_deref().unwrap_or(&s.name),
+        s.append
+    );
+    let mut cmd = Command::new("qemu-system-riscv64");
+    cmd.args(["-machine", "virt", "-bios", "default", "-nographic", "-no-reboot"])
+        .args(["-m", s.mem.as_deref().unwrap_or(&defaults.0)])
+        .args(["-smp", &s.smp.unwrap_or(defaults.1).to_string()])
+        .arg("-kernel")
+        .arg(&image)
+        .arg("-initrd")
+        .arg(&initrd)
+        .args(["-append", append.trim()]);
+    if let Some(cpu) = &s.cpu {
+        cmd.args(["-cpu", cpu]);
+    }
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let started = Instant::now();
+    let mut out = Outcome {
+        verdict: Verdict::Fail,
+        secs: 0.0,
+        why: String::new(),
+        reports: Vec::new(),
+        tail: Vec::new(),
+        log: log.clone(),
+    };
+    let mut logf = std::fs::File::create(&log).ok();
+    if let Some(f) = logf.as_mut() {
+        let _ = writeln!(f, "# {cmd:?}");
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            out.why = format!("cannot start qemu-system-riscv64: {e}");
+            return out;
+        }
+    };
+    let (tx, rx) = mpsc::channel::<String>();
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stream);
+            let mut buf = Vec::new();
+            while r.read_until(b'\n', &mut buf).map(|n| n > 0).unwrap_or(false) {
+                let line = String::from_utf8_lossy(&buf).trim_end().replace('\r', "");
+                if tx.send(line).is_err() {
+                    break;
+                }
+                buf.clear();
+            }
+        });
+    }
+    drop(tx);
+    let timeout = Duration::from_secs(s.timeout.unwrap_or(defaults.2));
+    let mut next = 0;
+    let mut tail: Vec<String> = Vec::new();
+    let why = loop {
+        let left = timeout.saturating_sub(started.elapsed());
+        let line = match rx.recv_timeout(left) {
+            Ok(l) => l,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                break format!("timeout after {}s waiting for {:?}", timeout.as_secs(), expect[next].0);
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                break format!("guest stopped before {:?}", expect[next].0);
+            }
+        };
+        if let Some(f) = logf.as_mut() {
+            let _ = writeln!(f, "{line}");
+        }
+        tail.push(line.clone());
+        if tail.len() > 25 {
+            tail.remove(0);
+        }
+        if s.report.iter().any(|r| line.contains(r.as_str())) {
+            let at = s.report.iter().filter_map(|r| line.find(r.as_str())).min().unwrap_or(0);
+            out.reports.push(line[at..].to_string());
+        }
+        if let Some(rest) = line.find("RVK-FAIL").map(|i| &line[i..]) {
+            break rest.to_string();
+        }
+        if line.contains("Attempted to kill init") {
+            break "init died".to_string();
+        }
+        if !s.allow_panic {
+            if let Some(f) = FATAL.iter().find(|f| line.contains(*f)) {
+                break format!("console shows {f:?}");
+            }
+        }
+        if expect[next].1.matches(&line) {
+            next += 1;
+            if next == expect.len() {
+                break String::new();
+            }
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    out.secs = started.elapsed().as_secs_f64();
+    let passed = why.is_empty();
+    let xfail = s.xfail.get(kernel);
+    out.verdict = match (passed, xfail) {
+        (true, None) => Verdict::Pass,
+        (false, None) => Verdict::Fail,
+        (false, Some(_)) => Verdict::XFail,
+        (true, Some(_)) => Verdict::XPass,
+    };
+    out.why = match (passed, xfail) {
+        (true, None) => out.reports.join("; "),
+        (false, None) => why,
+        (false, Some(r)) => format!("expected: {r} ({why})"),
+        (true, Some(r)) => format!("passed, but expected to fail: {r}"),
+    };
+    out.tail = tail;
+    out
+}
+
+fn print_table(
+    scenarios: &[Scenario],
+    kernels: &[String],
+    results: &[(usize, usize, Outcome)],
+    wall: Duration,
+) {
+    println!();
+    print!("{:28}", "scenario");
+    for k in kernels {
+        print!(" | {:14}", format!("{k} kernel"));
+    }
+    println!(" | figures");
+    println!("{}", "-".repeat(28 + kernels.len() * 17 + 10));
+    for (si, s) in scenarios.iter().enumerate() {
+        print!("{:28}", s.name);
+        let mut figures = Vec::new();
+        for (ki, k) in kernels.iter().enumerate() {
+            let Some((_, _, o)) = results.iter().find(|(a, b, _)| *a == si && *b == ki) else {
+                print!(" | {:14}", "-");
+                continue;
+            };
+            let tag = match o.verdict {
+                Verdict::Pass => "PASS",
+                Verdict::XFail => "XFAIL",
+                Verdict::Fail => "FAIL",
+                Verdict::XPass => "XPASS",
+            };
+            print!(" | {:14}", format!("{tag} {:.0}s", o.secs));
+            if !o.reports.is_empty() {
+                figures.push(format!("{k}: {}", o.reports.join(", ")));
+            }
+        }
+        println!(" | {}", figures.join("; "));
+    }
+    println!("(wall time {:.0}s)", wall.as_secs_f64());
+}
