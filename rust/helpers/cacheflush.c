@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0
+
+#include <asm/cacheflush.h>
+
+#ifdef CONFIG_RISCV
+void rust_helper_local_flush_icache_all(void)
+{
+	local_flush_icache_all();
+}
+#endif
