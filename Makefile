@@ -33,6 +33,7 @@ demo: rootfs harness ## Boot kernel A, kexec into B, show both banners.
 	@scripts/demo.sh
 
 check: rootfs harness ## Run every scenario on every kernel; print the table.
+	@scripts/unit-tests.sh
 	@scripts/check.sh $(ONLY)
 
 clean: ## Remove out/ (the cache in ~/.cache/rvkexec stays).

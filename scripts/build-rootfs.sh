@@ -15,6 +15,10 @@ assemble() {
 	install -m755 "$CACHE/tools/riscv64/kexec" "$R/sbin/kexec"
 	riscv64-linux-gnu-strip "$R/sbin/kexec"
 	install -m755 "$TOP/tests/guest/init" "$R/init"
+	local t
+	for t in "$TOP"/tests/guest/tools/*.c; do
+		riscv64-linux-gnu-gcc -static -O2 -Wall -Werror -o "$R/bin/$(basename "$t" .c)" "$t"
+	done
 	cp "$TOP"/tests/guest/*.sh "$R/tests/"
 	local k o
 	for k in "${kernels[@]}"; do

@@ -1,0 +1,15 @@
+# Bad input: each image must be refused with a clean errno and a message,
+# and a normal kexec must still work afterwards in the same boot.
+# rvk.modes= lists the rvk-kexec-load modes to try (comma separated).
+if [ "$(arg stage)" != 1 ]; then
+	echo "RVK-MARKER $(arg marker) from stage $(arg stage) ($(variant))"
+	return 0
+fi
+for m in $(arg modes | tr , ' '); do
+	rvk-kexec-load "$m"
+done
+echo "RVK-BADINPUT kernel still answers: $(cat /proc/loadavg)"
+run kexec -l "$(image Image)" --initrd="$(self_initrd)" --append="$(next_cmdline)" ||
+	fail "kexec -l after bad input failed"
+run kexec -e
+fail "kexec -e returned"

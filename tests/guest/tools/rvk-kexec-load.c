@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rvk-kexec-load: call kexec_load(2) with a deliberately bad segment list
+ * and print the outcome, to see how the kernel rejects images that
+ * kexec-tools would never build.
+ *
+ *   rvk-kexec-load nofdt       one segment of junk, no device tree
+ *   rvk-kexec-load badmagic    the live FDT with a corrupted magic
+ *   rvk-kexec-load short       an FDT segment whose buffer is 32 bytes,
+ *                              shorter than an FDT header (40 bytes)
+ *   rvk-kexec-load unreadable  a segment whose user buffer faults
+ *
+ * Output: "RVK-BADINPUT mode=<mode> errno=<NAME>" (errno=0 if the kernel
+ * accepted the image; it is then unloaded again).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/kexec.h>
+
+#define PAGE 4096UL
+/* Inside the RAM of a QEMU virt guest with >= 512 MiB, page aligned. */
+#define DEST 0x88000000UL
+
+static unsigned char buf[64 * PAGE] __attribute__((aligned(4096)));
+
+static const char *errname(int e)
+{
+	switch (e) {
+	case 0: return "0";
+	case EINVAL: return "EINVAL";
+	case ENOMEM: return "ENOMEM";
+	case EFAULT: return "EFAULT";
+	case EBUSY: return "EBUSY";
+	case EPERM: return "EPERM";
+	case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+	default: return strerror(e);
+	}
+}
+
+static size_t read_fdt(void)
+{
+	int fd = open("/sys/firmware/fdt", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	return n > 0 ? (size_t)n : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct kexec_segment seg = { .mem = (void *)DEST, .memsz = PAGE };
+	const char *mode = argc > 1 ? argv[1] : "";
+	long rc;
+	int err;
+
+	if (!strcmp(mode, "nofdt")) {
+		memset(buf, 0xaa, PAGE);
+		seg.buf = buf;
+		seg.bufsz = PAGE;
+	} else if (!strcmp(mode, "badmagic") || !strcmp(mode, "short")) {
+		size_t n = read_fdt();
+
+		if (n < 40) {
+			printf("RVK-FAIL cannot read /sys/firmware/fdt\n");
+			return 1;
+		}
+		seg.buf = buf;
+		seg.bufsz = n;
+		seg.memsz = (n + PAGE - 1) & ~(PAGE - 1);
+		if (!strcmp(mode, "badmagic"))
+			buf[0] ^= 0xff;
+		else
+			seg.bufsz = 32;
+	} else if (!strcmp(mode, "unreadable")) {
+		seg.buf = (void *)PAGE;	/* never mapped */
+		seg.bufsz = PAGE;
+	} else {
+		fprintf(stderr, "usage: %s nofdt|badmagic|short|unreadable\n", argv[0]);
+		return 2;
+	}
+
+	rc = syscall(SYS_kexec_load, DEST, 1UL, &seg, KEXEC_ARCH_DEFAULT);
+	err = rc ? errno : 0;
+	printf("RVK-BADINPUT mode=%s errno=%s\n", mode, errname(err));
+	if (!rc)
+		syscall(SYS_kexec_load, 0UL, 0UL, NULL, KEXEC_ARCH_DEFAULT);
+	return 0;
+}
