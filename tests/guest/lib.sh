@@ -17,12 +17,15 @@ fail() {
 	poweroff -f
 }
 
-# The command line for the next kernel: this one's rvk.* options with
-# stage and the given overrides (NAME=VALUE ...), plus a console.
+# The command line for the next kernel: this one's rvk.* options with the
+# stage counted up and the given overrides (NAME=VALUE ...), plus a console.
 next_cmdline() {
-	local stage=$(($(arg stage) + 1)) line="console=ttyS0 earlycon panic=1" kv
-	for kv in $(tr ' ' '\n' </proc/cmdline | grep '^rvk\.' | grep -v '^rvk\.stage='); do
-		line="$line $kv"
+	local stage=$(($(arg stage) + 1)) line="console=ttyS0 earlycon panic=1" kv keys=" stage "
+	for kv in "$@"; do keys="$keys${kv%%=*} "; done
+	for kv in $(tr ' ' '\n' </proc/cmdline | grep '^rvk\.'); do
+		kv=${kv#rvk.}
+		case $keys in *" ${kv%%=*} "*) continue ;; esac
+		line="$line rvk.$kv"
 	done
 	for kv in "$@"; do line="$line rvk.$kv"; done
 	echo "$line rvk.stage=$stage"
@@ -50,6 +53,20 @@ image() {
 	elf) echo "/boot/Image-$v.elf" ;;
 	vmlinux) echo "/boot/vmlinux-$v" ;;
 	esac
+}
+
+# marker: what every scenario's last kernel prints.
+marker() { echo "RVK-MARKER $(arg marker) from stage $(arg stage) ($(variant))"; }
+
+# reboot_into KIND [VARIANT] [OVERRIDES...]: kexec_load the next kernel with
+# a copy of this rootfs (with /boot) and jump; never returns.
+reboot_into() {
+	local kind=$1 v=$2
+	shift 2
+	run kexec -l "$(image "$kind" "$v")" --initrd="$(self_initrd boot)" \
+		--append="$(next_cmdline "$@")" || fail "kexec -l failed"
+	run kexec -e
+	fail "kexec -e returned"
 }
 
 # run CMD...: run a command, echo it and its exit status.

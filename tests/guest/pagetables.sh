@@ -1,12 +1,14 @@
 # The seed's scenario: kexec -l must leave the linear mapping as it is (no
 # split huge leaf, no executable linear page) and no mapping may be W+X.
 # The control page alias must show as one 4 KiB X.R PTE in the vmalloc area
-# while loaded, and be gone after kexec -u.
+# while loaded, and be gone after kexec -u. Then kexec for real.
+[ "$(arg stage)" = 1 ] || { marker; return 0; }
 PT=/sys/kernel/debug/kernel_page_tables
 section() { awk -v s="$1" '/^---\[/ { f = index($0, s) > 0; next } f' $PT; }
 wx() { grep -c ' X W R ' $PT; }
 execs() { section "vmalloc() area" | grep -c ' X \. R V'; }
 
+echo "RVK-PT paging: $(grep -m1 '^mmu' /proc/cpuinfo | tr -d '\t ')"
 section "Linear mapping" >/tmp/linear.before
 exec_before=$(execs)
 run kexec -l "$(image Image)" --append="$(next_cmdline)" || fail "kexec -l failed"
@@ -17,3 +19,4 @@ echo "RVK-PT loaded: linear_changed_lines=$changed wx_mappings=$(wx) exec_vmallo
 diff /tmp/linear.before /tmp/linear.loaded | grep '^[-+]0x' | head -6 | sed 's/^/RVK-PT-DIFF /'
 run kexec -u || fail "kexec -u failed"
 echo "RVK-PT unloaded: exec_vmalloc_extra=$(($(execs) - exec_before)) wx_mappings=$(wx)"
+reboot_into Image ""

@@ -106,7 +106,11 @@ mod tests {
 
     #[test]
     fn finds_the_first_valid_fdt() {
-        let segs = [seg(true, 4096, 4096), seg(true, 4096, 4096), seg(true, 4096, 4096)];
+        let segs = [
+            seg(true, 4096, 4096),
+            seg(true, 4096, 4096),
+            seg(true, 4096, 4096),
+        ];
         let r = find_fdt(segs, |i| if i >= 1 { Probe::Fdt } else { Probe::NotFdt });
         assert_eq!(r, Ok(1));
     }
@@ -114,8 +118,8 @@ mod tests {
     #[test]
     fn skips_small_bufferless_and_unreadable_segments() {
         let segs = [
-            seg(true, 40, 40),     // memsz must exceed the header, as in C
-            seg(true, 8, 4096),    // buffer shorter than a header
+            seg(true, 40, 40),  // memsz must exceed the header, as in C
+            seg(true, 8, 4096), // buffer shorter than a header
             seg(false, 4096, 4096),
             seg(true, 4096, 4096), // faulting user pointer
             seg(true, 4096, 4096), // bad magic
@@ -167,6 +171,9 @@ mod tests {
         // A byte inside the page keeps its offset.
         assert_eq!((alias + 0x44).wrapping_sub(off), pa + 0x44);
         // Without an alias (alias == linear) the offset is the linear one.
-        assert_eq!(stub_va_pa_offset(va_pa_offset, va_va_offset(linear, linear)), va_pa_offset);
+        assert_eq!(
+            stub_va_pa_offset(va_pa_offset, va_va_offset(linear, linear)),
+            va_pa_offset
+        );
     }
 }

@@ -12,10 +12,10 @@
 //! The decisions live in [`machine_kexec_logic`]; this file holds the calls
 //! into the kernel and the C entry points, which hand over at once.
 
-use kernel::ffi::{c_int, c_uint, c_ulong, c_void};
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::error::{code::*, to_result};
+use kernel::ffi::{c_int, c_uint, c_ulong, c_void};
 use kernel::prelude::*;
 use kernel::uaccess::UserSlice;
 
@@ -94,7 +94,7 @@ impl ControlAlias {
 
     /// Copies `code` to the start of the alias (before it is sealed).
     fn write(&mut self, code: &[u8]) -> Result {
-        if self.exec || code.len() > bindings::PAGE_SIZE as usize {
+        if self.exec || code.len() > bindings::PAGE_SIZE {
             return Err(EINVAL);
         }
         // SAFETY: the alias is mapped writable (not sealed yet) for a whole
@@ -198,7 +198,7 @@ fn probe_segment(seg: &bindings::kexec_segment, file_mode: bool) -> Probe {
 
 /// Finds the FDT among the image's segments and records its address.
 fn find_image_fdt(image: &mut bindings::kimage) -> Result {
-    let nr = (image.nr_segments as usize).min(image.segment.len());
+    let nr = image.nr_segments.min(image.segment.len());
     let file_mode = image.file_mode() != 0;
     let segments = &image.segment[..nr];
     let infos = segments.iter().map(|s| SegmentInfo {
@@ -229,8 +229,11 @@ fn find_image_fdt(image: &mut bindings::kimage) -> Result {
 /// Copies the stub into the control page through a sealed alias.
 fn map_control_page(image: &bindings::kimage) -> Result<ControlAlias> {
     let code = stub();
-    if !machine_kexec_logic::stub_fits(code.len(), bindings::PAGE_SIZE as usize) {
-        pr_err!("Relocation code ({} bytes) doesn't fit within a control page\n", code.len());
+    if !machine_kexec_logic::stub_fits(code.len(), bindings::PAGE_SIZE) {
+        pr_err!(
+            "Relocation code ({} bytes) doesn't fit within a control page\n",
+            code.len()
+        );
         return Err(EINVAL);
     }
     // SAFETY: the control page is allocated with the image and freed only
@@ -291,7 +294,7 @@ fn kexec(image: &bindings::kimage) -> ! {
         // SAFETY: prepare() copied the stub to the start of this read-only,
         // executable alias, and the stub has the `KexecMethod` signature.
         let method = unsafe { core::mem::transmute::<c_ulong, KexecMethod>(alias) };
-        let off = machine_kexec_logic::stub_va_pa_offset(va_pa_offset as usize, vv);
+        let off = machine_kexec_logic::stub_va_pa_offset(va_pa_offset, vv);
         (method, off as c_ulong)
     } else {
         (riscv_kexec_stub_norelocate as KexecMethod, va_pa_offset)

@@ -61,8 +61,11 @@ fn main() {
     let text = std::fs::read_to_string(&file).unwrap_or_else(|e| die(&format!("{file:?}: {e}")));
     let spec: scenario::File =
         toml::from_str(&text).unwrap_or_else(|e| die(&format!("{file:?}: {e}")));
-    let scenarios: Vec<Scenario> = spec
-        .scenario
+    let mut all = Vec::new();
+    for s in &spec.scenario {
+        all.extend(s.expand().unwrap_or_else(|e| die(&e)));
+    }
+    let scenarios: Vec<Scenario> = all
         .iter()
         .filter(|s| opts.only.is_empty() || opts.only.iter().any(|o| s.name.contains(o.as_str())))
         .cloned()
@@ -193,7 +196,11 @@ fn run_one(
         .expect
         .iter()
         .map(|e| {
-            let mut t = e.replace("@marker", &marker).replace("@kernel", kernel);
+            let other = if kernel == "rust" { "c" } else { "rust" };
+            let mut t = e
+                .replace("@marker", &marker)
+                .replace("@kernel", kernel)
+                .replace("@other", other);
             for (k, v) in snippets {
                 t = t.replace(&format!("@{k}"), v);
             }

@@ -52,53 +52,107 @@ pub struct Scenario {
     /// Prefixes of console lines to show in the result table.
     #[serde(default)]
     pub report: Vec<String>,
+    /// Run once per paging mode (`sv39`, `sv48`, `sv57`) ...
+    #[serde(default)]
+    pub pagings: Vec<String>,
+    /// ... and once per memory size; the name gets `-<paging>-<mem>`.
+    #[serde(default)]
+    pub mems: Vec<String>,
 }
 
-/// A console-line pattern: a literal that may hold one `{>N}`, an integer
-/// greater than N at that place.
+impl Scenario {
+    /// Expands `pagings` x `mems` into one scenario each.
+    pub fn expand(&self) -> Result<Vec<Scenario>, String> {
+        let pagings: Vec<Option<&str>> = if self.pagings.is_empty() {
+            vec![None]
+        } else {
+            self.pagings.iter().map(|p| Some(p.as_str())).collect()
+        };
+        let mems: Vec<Option<&str>> = if self.mems.is_empty() {
+            vec![None]
+        } else {
+            self.mems.iter().map(|m| Some(m.as_str())).collect()
+        };
+        let mut out = Vec::new();
+        for p in &pagings {
+            for m in &mems {
+                let mut s = self.clone();
+                s.pagings.clear();
+                s.mems.clear();
+                if s.script.is_none() {
+                    s.script = Some(self.name.clone());
+                }
+                if let Some(p) = p {
+                    // QEMU's default CPU offers Sv57; these options cap the kernel.
+                    let opt = match *p {
+                        "sv39" => "no4lvl",
+                        "sv48" => "no5lvl",
+                        "sv57" => "",
+                        _ => return Err(format!("{}: unknown paging mode {p}", self.name)),
+                    };
+                    s.name = format!("{}-{p}", s.name);
+                    s.append = format!("{} {opt}", s.append).trim().to_string();
+                }
+                if let Some(m) = m {
+                    s.name = format!("{}-{}", s.name, m.to_lowercase());
+                    s.mem = Some(m.to_string());
+                }
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A console-line pattern: literal text that may hold `{>N}` holes, each an
+/// integer greater than N at that place.
 #[derive(Debug, PartialEq)]
 pub struct Pattern {
-    prefix: String,
-    number_above: Option<u64>,
-    suffix: String,
+    /// Literal pieces; a hole sits between each two.
+    lits: Vec<String>,
+    /// Lower bounds (exclusive) of the holes.
+    holes: Vec<u64>,
 }
 
 impl Pattern {
     /// Parses `text`; `{>N}` marks a number that must exceed N.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let Some(open) = text.find("{>") else {
-            return Ok(Pattern {
-                prefix: text.to_string(),
-                number_above: None,
-                suffix: String::new(),
-            });
-        };
-        let close = text[open..]
-            .find('}')
-            .ok_or_else(|| format!("unclosed {{> in {text:?}"))?
-            + open;
-        let n = text[open + 2..close]
-            .parse()
-            .map_err(|_| format!("bad number in {text:?}"))?;
-        Ok(Pattern {
-            prefix: text[..open].to_string(),
-            number_above: Some(n),
-            suffix: text[close + 1..].to_string(),
-        })
+        let mut lits = Vec::new();
+        let mut holes = Vec::new();
+        let mut rest = text;
+        while let Some(open) = rest.find("{>") {
+            let close = rest[open..]
+                .find('}')
+                .ok_or_else(|| format!("unclosed {{> in {text:?}"))?
+                + open;
+            holes.push(
+                rest[open + 2..close]
+                    .parse()
+                    .map_err(|_| format!("bad number in {text:?}"))?,
+            );
+            lits.push(rest[..open].to_string());
+            rest = &rest[close + 1..];
+        }
+        lits.push(rest.to_string());
+        Ok(Pattern { lits, holes })
     }
 
     /// Whether `line` matches.
     pub fn matches(&self, line: &str) -> bool {
-        let Some(min) = self.number_above else {
-            return line.contains(&self.prefix);
+        line.match_indices(self.lits[0].as_str())
+            .any(|(at, _)| self.matches_from(&line[at + self.lits[0].len()..], 0))
+    }
+
+    /// Matches hole `i` and everything after it at the start of `rest`.
+    fn matches_from(&self, rest: &str, i: usize) -> bool {
+        let Some(&min) = self.holes.get(i) else {
+            return true;
         };
-        line.match_indices(&self.prefix).any(|(at, _)| {
-            let rest = &line[at + self.prefix.len()..];
-            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-            digits > 0
-                && rest[..digits].parse::<u64>().is_ok_and(|n| n > min)
-                && rest[digits..].starts_with(&self.suffix)
-        })
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        digits > 0
+            && rest[..digits].parse::<u64>().is_ok_and(|n| n > min)
+            && rest[digits..].starts_with(self.lits[i + 1].as_str())
+            && self.matches_from(&rest[digits + self.lits[i + 1].len()..], i + 1)
     }
 }
 
@@ -120,5 +174,12 @@ mod tests {
         assert!(!p.matches("RVK-VMCORE size=0 magic=7f454c46"));
         assert!(!p.matches("RVK-VMCORE size= magic=7f"));
         assert!(!p.matches("RVK-VMCORE size=12 magic=00"));
+    }
+
+    #[test]
+    fn two_numbers() {
+        let p = Pattern::parse("size={>0} read={>0} magic=7f").unwrap();
+        assert!(p.matches("RVK-VMCORE size=4096 read=4096 magic=7f454c46"));
+        assert!(!p.matches("RVK-VMCORE size=4096 read=0 magic=7f454c46"));
     }
 }

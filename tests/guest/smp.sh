@@ -1,0 +1,16 @@
+# SMP: kexec from a non-boot hart. Kernel A runs with reboot=s<cpu> so the
+# kexec core stays on that CPU, and the kexec command itself is pinned there.
+# B must boot on that hart and bring all harts up again.
+cpu=$(arg cpu)
+case $(arg stage) in
+1)
+	echo "RVK-SMP A: boot hart $(boot_hart), $(grep -c ^processor /proc/cpuinfo) cpus, kexec from cpu $cpu (hart $(awk -v c="$cpu" '/^processor/ { p = $3 } /^hart\t*:/ && p == c { print $3 }' /proc/cpuinfo))"
+	run kexec -l "$(image Image)" --initrd="$(self_initrd)" --append="$(next_cmdline)" || fail "kexec -l failed"
+	run taskset -c "$cpu" kexec -e
+	fail "kexec -e returned"
+	;;
+*)
+	echo "RVK-SMP B: boot hart $(boot_hart), $(grep -c ^processor /proc/cpuinfo) cpus online"
+	marker
+	;;
+esac
