@@ -8,7 +8,7 @@ KERNELS ?= rust c
 # Scenario filter for check (substring of a scenario name; empty = all).
 ONLY ?=
 
-.PHONY: help setup stage kernels rootfs demo check clean harness
+.PHONY: help setup stage kernels rootfs demo check clean harness unit patches bisect-check lint bench
 
 help: ## List the targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -32,9 +32,25 @@ harness: ## Build the QEMU test harness (host, Rust).
 demo: rootfs harness ## Boot kernel A, kexec into B, show both banners.
 	@scripts/demo.sh
 
-check: rootfs harness ## Run every scenario on every kernel; print the table.
+check: rootfs harness ## Unit tests, the patch series check, then every scenario on every kernel.
 	@scripts/unit-tests.sh
+	@scripts/patches.sh
 	@scripts/check.sh $(ONLY)
+
+unit: ## Host unit tests of the Rust logic; rustfmt check.
+	@scripts/unit-tests.sh
+
+patches: stage ## The patch series: format-patch, git am, checkpatch (out/patches).
+	@scripts/patches.sh
+
+bisect-check: kernels ## patches + build every prefix with the Rust switch on and off.
+	@scripts/patches.sh --bisect
+
+lint: stage ## CLIPPY=1 build of the Rust kexec object and rustfmt check.
+	@scripts/lint.sh
+
+bench: rootfs harness ## Benchmarks: stub instructions per page, downtime, size, build cost.
+	@scripts/bench.sh
 
 clean: ## Remove out/ (the cache in ~/.cache/rvkexec stays).
 	rm -rf out tests/harness/target

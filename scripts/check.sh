@@ -3,5 +3,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+mkdir -p "$TOP/out"
+set -o pipefail
 "$TOP/tests/harness/target/release/rvk-harness" --cache "$CACHE" --top "$TOP" \
-	--kernels "$(echo ${KERNELS:-rust c} | tr ' ' ',')" --jobs "${JOBS:-2}" "$@"
+	--kernels "$(echo ${KERNELS:-rust c} | tr ' ' ',')" --jobs "${JOBS:-2}" "$@" |
+	tee "$TOP/out/check.txt"

@@ -10,4 +10,11 @@ logic() {
 		"$TOP/arch/riscv/kernel/machine_kexec_logic.rs"
 	"$TOP/out/machine_kexec_logic-test" -q
 }
+fmt() {
+	# The kernel's own rustfmt settings, Debian's rustfmt (as make rustfmtcheck).
+	/usr/bin/rustfmt --check --edition 2021 --config-path "$CACHE/linux/.rustfmt.toml" \
+		"$TOP"/arch/riscv/kernel/*.rs
+	echo "rustfmt: clean"
+}
 step "host unit tests: machine_kexec_logic.rs" logic
+step "rustfmt --check (kernel .rustfmt.toml)" fmt

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-#include <asm/cacheflush.h>
+#include <linux/cacheflush.h>
 
 #ifdef CONFIG_RISCV
 void rust_helper_local_flush_icache_all(void)

@@ -1,8 +1,11 @@
 # kexec_load reboot: A loads B (Image) with the marker on B's command line.
 case $(arg stage) in
 1)
-	run kexec -l "$(image Image)" --initrd="$(self_initrd)" \
+	initrd=$(self_initrd)
+	t0=$(date +%s%N)
+	run kexec -l "$(image Image)" --initrd="$initrd" \
 		--append="$(next_cmdline)" || fail "kexec -l failed"
+	echo "RVK-TIME load_ms=$((($(date +%s%N) - t0) / 1000000))"
 	run kexec -e
 	fail "kexec -e returned"
 	;;

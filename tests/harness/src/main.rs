@@ -269,6 +269,9 @@ fn run_one(
     }
     drop(tx);
     let timeout = Duration::from_secs(s.timeout.unwrap_or(defaults.2));
+    // RVK_TIMESTAMPS=1: prefix each log line with milliseconds since QEMU
+    // started (for the downtime benchmark).
+    let stamps = std::env::var_os("RVK_TIMESTAMPS").is_some();
     let mut next = 0;
     let mut tail: Vec<String> = Vec::new();
     let why = loop {
@@ -283,7 +286,11 @@ fn run_one(
             }
         };
         if let Some(f) = logf.as_mut() {
-            let _ = writeln!(f, "{line}");
+            if stamps {
+                let _ = writeln!(f, "{:>9} {line}", started.elapsed().as_millis());
+            } else {
+                let _ = writeln!(f, "{line}");
+            }
         }
         tail.push(line.clone());
         if tail.len() > 25 {

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Benchmarks, Rust vs C in one run; prints a table and writes
+# out/bench/bench.csv and bench.json. Figures, not pass/fail, but a broken
+# benchmark (wrong copy, failed boot) stops with an error.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+B=$TOP/out/bench
+RUNS=${RUNS:-5}
+mkdir -p "$B"
+: >"$B/bench.csv"
+csv() { echo "$1,$2,$3,$4" >>"$B/bench.csv"; } # group,item,value,unit
+
+reloc() {
+	local cc=(clang --target=riscv64-unknown-elf -march=rv64imac -mabi=lp64 -mcmodel=medany
+		-mno-relax -ffreestanding -fno-builtin -nostdlib -O2 -Wall -Werror)
+	local d=$B/reloc
+	mkdir -p "$d"
+	"${cc[@]}" -c "$TOP/tests/bench/reloc.c" -o "$d/reloc.o"
+	"${cc[@]}" -c "$TOP/tests/bench/reloc-start.S" -o "$d/start.o"
+	# Upstream's stub as the stock C kernel built it from the staged tree.
+	ld.lld -T "$TOP/tests/bench/reloc.lds" "$d/start.o" "$d/reloc.o" \
+		"$CACHE/out/c/arch/riscv/kernel/kexec_relocate.o" \
+		"$CACHE/out/rust/arch/riscv/kernel/kexec_stub.o" -o "$d/reloc.elf"
+	timeout 120 qemu-system-riscv64 -machine virt -bios none -nographic -m 128M \
+		-icount shift=0 -kernel "$d/reloc.elf" | tr -d '\r' >"$d/out.txt"
+	grep -q '^RELOC done' "$d/out.txt" || die "relocation benchmark did not finish: $(cat "$d/out.txt")"
+	! grep -q 'ok=0' "$d/out.txt" || die "a stub copied wrong bytes or broke the hand-over: $(grep ok=0 "$d/out.txt")"
+	awk '
+		/^RELOC (upstream|ours)/ { split($3, p, "="); split($4, c, "="); n[$2, p[2]] = c[2] }
+		END {
+			for (s = 0; s < 2; s++) {
+				st = s ? "ours" : "upstream"
+				per[st] = (n[st, 1024] - n[st, 64]) / 960
+				printf "reloc,%s_instret_1_page,%d,instructions\n", st, n[st, 1]
+				printf "reloc,%s_instret_64_pages,%d,instructions\n", st, n[st, 64]
+				printf "reloc,%s_instret_1024_pages,%d,instructions\n", st, n[st, 1024]
+				printf "reloc,%s_per_page,%.1f,instructions\n", st, per[st]
+				printf "reloc,%s_per_page_vs_floor_1024,%.3f,ratio\n", st, per[st] / 1024
+			}
+			printf "reloc,upstream_over_ours_per_page,%.2f,ratio\n", per["upstream"] / per["ours"]
+		}' "$d/out.txt" >>"$B/bench.csv"
+	cat "$d/out.txt"
+}
+
+downtime() {
+	local i k log t0 t1 load
+	for i in $(seq 1 "$RUNS"); do
+		for k in rust c; do # interleaved
+			RVK_TIMESTAMPS=1 "$TOP/tests/harness/target/release/rvk-harness" --cache "$CACHE" \
+				--top "$TOP" --kernels "$k" --jobs 1 kexec-load >/dev/null ||
+				die "kexec-load failed on $k (run $i)"
+			log=$TOP/out/logs/kexec-load.$k.log
+			t0=$(awk '/RVK-RUN kexec -e/ { print $1; exit }' "$log")
+			t1=$(awk '/RVK-INIT stage=2/ { print $1; exit }' "$log")
+			load=$(sed -n 's/.*RVK-TIME load_ms=\([0-9]*\).*/\1/p' "$log")
+			[ -n "$t0" ] && [ -n "$t1" ] && [ -n "$load" ] || die "no timing in $log"
+			echo "  run $i $k: kexec -e -> init of B $((t1 - t0)) ms, kexec -l $load ms"
+			csv downtime "${k}_run$i" "$((t1 - t0))" ms
+			csv load "${k}_run$i" "$load" ms
+		done
+	done
+}
+
+sizes() {
+	local f s
+	secsum() { llvm-size -A "$1" | awk '$1 ~ /^\.(text|rodata)/ { s += $2 } END { print s + 0 }'; }
+	s=0
+	for f in machine_kexec_rust.o kexec_stub.o machine_kexec.o; do
+		s=$((s + $(secsum "$CACHE/out/rust/arch/riscv/kernel/$f")))
+	done
+	csv size rust_kexec_objects_text_rodata "$s" bytes
+	s=0
+	for f in machine_kexec.o kexec_relocate.o; do
+		s=$((s + $(secsum "$CACHE/out/c/arch/riscv/kernel/$f")))
+	done
+	csv size c_kexec_objects_text_rodata "$s" bytes
+	for k in rust c; do
+		csv size "${k}_vmlinux_text_data_bss" "$(llvm-size "$CACHE/out/$k/vmlinux" | awk 'NR == 2 { print $4 }')" bytes
+	done
+}
+
+build_cost() {
+	local t0 O=$CACHE/out/bench-cold
+	touch "$CACHE/linux/arch/riscv/kernel/machine_kexec_rust.rs"
+	t0=$(date +%s.%N)
+	"$TOP/scripts/build-kernel.sh" rust >/dev/null
+	csv build incremental_after_touching_rust_file "$(echo "$(date +%s.%N) - $t0" | bc)" s
+	rm -rf "$O" && mkdir -p "$O" && cp "$CACHE/out/rust/.config" "$O/.config"
+	t0=$(date +%s.%N)
+	# shellcheck disable=SC2046
+	make -s -C "$CACHE/linux" $(kmake_vars) O="$O" -j"$(($(nproc) + 1))" Image vmlinux >"$B/cold-build.log" 2>&1 ||
+		die "cold build failed (see $B/cold-build.log)"
+	csv build "cold_build_rust_config_$(nproc)_cores" "$(echo "$(date +%s.%N) - $t0" | bc)" s
+	rm -rf "$O"
+}
+
+report() {
+	python3 - "$B/bench.csv" "$B/bench.json" <<'PY'
+import csv, json, statistics, sys
+rows = list(csv.reader(open(sys.argv[1])))
+out = {}
+for g, item, v, unit in rows:
+    out.setdefault(g, {})[item] = {"value": float(v), "unit": unit}
+for g in ("downtime", "load"):
+    for k in ("rust", "c"):
+        vals = [d["value"] for i, d in out.get(g, {}).items() if i.startswith(k + "_run")]
+        if vals:
+            out[g][k + "_min"] = {"value": min(vals), "unit": "ms"}
+            out[g][k + "_median"] = {"value": statistics.median(vals), "unit": "ms"}
+            out[g][k + "_max"] = {"value": max(vals), "unit": "ms"}
+    if g in out and "c_median" in out[g]:
+        out[g]["rust_over_c_median"] = {"value": round(out[g]["rust_median"]["value"] / out[g]["c_median"]["value"], 3), "unit": "ratio"}
+json.dump(out, open(sys.argv[2], "w"), indent=1)
+print(f"{'group':10} {'figure':44} {'value':>14}")
+print("-" * 72)
+for g, items in out.items():
+    for item, d in items.items():
+        if "_run" in item:
+            continue
+        v = d["value"]
+        txt = f"{v:.3f}" if d["unit"] in ("ratio",) else (f"{v:.1f}" if v != int(v) else f"{int(v)}")
+        print(f"{g:10} {item:44} {txt:>10} {d['unit']}")
+PY
+	echo "(all runs: $B/bench.csv, $B/bench.json)"
+}
+
+step "relocation stub: instructions per page (QEMU -icount, minstret)" reloc
+step "kexec downtime and load time, $RUNS runs each, interleaved" downtime
+step "code size (llvm-size)" sizes
+step "build cost (incremental after touching the Rust file; cold)" build_cost
+step "report" report

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Turn the project's files and hunks into the patch series described by
+# series/NNNN.msg (message, then "---files---" and the repo paths the patch
+# carries), as commits on top of the pristine tree, then:
+#   format-patch --cover-letter  -> out/patches/
+#   checkpatch.pl --strict        per patch (must be 0 errors, 0 warnings)
+#   git am on a fresh pristine checkout
+#   with --bisect: build every prefix with the Rust switch on and off.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+T=$CACHE/linux
+OUT=$TOP/out/patches
+AM=$CACHE/am-check
+BISECT=0
+[ "${1:-}" = --bisect ] && BISECT=1
+export GIT_AUTHOR_NAME="rvkexec developers" GIT_AUTHOR_EMAIL=rvkexec@localhost
+export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
+# Fixed dates: the same sources give the same series, byte for byte.
+export GIT_AUTHOR_DATE="2026-11-25T00:00:00Z" GIT_COMMITTER_DATE="2026-11-25T00:00:00Z"
+
+commits() {
+	local idx=$T/.git/rvk-series-index parent msg f mode tree
+	rm -f "$idx"
+	export GIT_INDEX_FILE=$idx
+	git -C "$T" read-tree pristine
+	parent=$(git -C "$T" rev-parse pristine)
+	for msg in "$TOP"/series/[0-9]*.msg; do
+		for f in $(sed -n '/^---files---$/,$p' "$msg" | tail -n +2); do
+			[ -e "$TOP/$f" ] || die "$(basename "$msg"): no such file $f"
+			case $f in
+			hunks/*) git -C "$T" apply --cached "$TOP/$f" || die "$f does not apply in $(basename "$msg")" ;;
+			*)
+				mode=100644
+				[ -x "$TOP/$f" ] && mode=100755
+				git -C "$T" update-index --add --cacheinfo \
+					"$mode,$(git -C "$T" hash-object -w "$TOP/$f"),$f"
+				;;
+			esac
+		done
+		tree=$(git -C "$T" write-tree)
+		parent=$(sed '/^---files---$/,$d' "$msg" | git -C "$T" commit-tree "$tree" -p "$parent")
+	done
+	unset GIT_INDEX_FILE
+	git -C "$T" update-ref refs/heads/series "$parent"
+	git -C "$T" log --oneline pristine..series
+}
+
+format() {
+	rm -rf "$OUT" && mkdir -p "$OUT"
+	git -C "$T" format-patch -q --cover-letter --base=pristine -o "$OUT" pristine..series
+	local cover=$OUT/0000-cover-letter.patch
+	python3 - "$cover" "$TOP/series/cover-letter.txt" <<'PY'
+import sys
+cover, text = sys.argv[1], open(sys.argv[2]).read()
+subject, _, blurb = text.partition("\n\n")
+s = open(cover).read()
+s = s.replace("*** SUBJECT HERE ***", subject.strip()).replace("*** BLURB HERE ***", blurb.strip())
+open(cover, "w").write(s)
+PY
+	ls "$OUT"
+}
+
+checkpatch() {
+	local p num out line type bad=0 kept
+	for p in "$OUT"/0*.patch; do
+		[ "$(basename "$p")" = 0000-cover-letter.patch ] && continue
+		num=$(basename "$p" | cut -c1-4)
+		out=$(cd "$T" && perl scripts/checkpatch.pl --strict --show-types -q "$p" 2>&1 || true)
+		kept=0
+		while read -r line; do
+			type=$(echo "$line" | cut -d: -f2)
+			if grep -qE "^$num $type " "$TOP/series/checkpatch-allow.txt"; then
+				kept=$((kept + 1))
+			else
+				echo "    $line"
+				bad=1
+			fi
+		done < <(echo "$out" | grep -E '^(ERROR|WARNING|CHECK):' || true)
+		printf '  %-66s %s%s\n' "$(basename "$p")" \
+			"$(echo "$out" | grep -E '^total:' | cut -d, -f1-3 || echo 'total: 0 errors, 0 warnings, 0 checks')" \
+			"$([ "$kept" -eq 0 ] || echo " ($kept kept on purpose, series/checkpatch-allow.txt)")"
+	done
+	[ "$bad" -eq 0 ] || die "checkpatch --strict found new problems (above)"
+}
+
+am_check() {
+	if [ ! -e "$AM/.git" ]; then
+		git -C "$T" worktree prune
+		git -C "$T" worktree add -q --detach "$AM" pristine
+	fi
+	cd "$AM"
+	git am --abort >/dev/null 2>&1 || true
+	git checkout -q -f --detach pristine
+	git clean -q -fd
+	# shellcheck disable=SC2046
+	git am -q $(ls "$OUT"/0*.patch | grep -v cover-letter) ||
+		die "the series does not apply with git am on a fresh pristine tree"
+	echo "git am: $(git rev-list --count pristine..HEAD) patches applied on $(git log -1 --format=%s pristine)"
+}
+
+cover() {
+	local c=$OUT/0000-cover-letter.patch tmp
+	tmp=$(mktemp)
+	{
+		echo
+		echo "Checkpatch (--strict): 0 errors; warnings kept on purpose:"
+		grep -v '^#' "$TOP/series/checkpatch-allow.txt" | sed 's/^/  patch /'
+		echo
+		echo "scripts/get_maintainer.pl on the series:"
+		# shellcheck disable=SC2046
+		(cd "$AM" && perl scripts/get_maintainer.pl --no-git --no-git-fallback 2>/dev/null \
+			$(ls "$OUT"/0*.patch | grep -v cover-letter)) | sed 's/^/  /'
+		if [ -f "$TOP/out/check.txt" ]; then
+			echo
+			echo "Test table (make check, scenario x kernel):"
+			sed -n '/^scenario /,/ passed, /p' "$TOP/out/check.txt" | cut -c1-60 | sed 's/^/  /'
+		fi
+	} >"$tmp"
+	# Insert before the shortlog/diffstat that format-patch wrote.
+	python3 - "$c" "$tmp" <<'PY'
+import sys
+c, extra = sys.argv[1], open(sys.argv[2]).read()
+s = open(c).read()
+head, sep, tail = s.partition("\nrvkexec developers (")
+open(c, "w").write(head + "\n" + extra + sep + tail)
+PY
+	rm -f "$tmp"
+	grep -c . "$c" | sed 's/^/cover letter lines: /'
+}
+
+bisect() {
+	local n i c v
+	n=$(git -C "$AM" rev-list --count pristine..HEAD)
+	for i in $(seq 1 "$n"); do
+		c=$(git -C "$AM" rev-list --reverse pristine..HEAD | sed -n "${i}p")
+		git -C "$AM" checkout -q -f --detach "$c"
+		for v in rust c; do
+			mkdir -p "$CACHE/bisect-$v"
+			cp "$CACHE/out/$v/.config" "$CACHE/bisect-$v/.config"
+			# shellcheck disable=SC2046
+			if make -s -C "$AM" $(kmake_vars) O="$CACHE/bisect-$v" olddefconfig >/dev/null &&
+				make -s -C "$AM" $(kmake_vars) O="$CACHE/bisect-$v" -j3 vmlinux >"$CACHE/bisect-$v.log" 2>&1; then
+				echo "  prefix $i/$n ($(git -C "$AM" log -1 --format=%s "$c" | cut -c1-50)) $v: builds ($(grep -c '^CONFIG_RISCV_KEXEC_RUST=y' "$CACHE/bisect-$v/.config") rust)"
+			else
+				tail -20 "$CACHE/bisect-$v.log"
+				die "prefix $i ($c) does not build with the $v config"
+			fi
+		done
+	done
+}
+
+step "series commits on the pristine tree" commits
+step "format-patch --cover-letter" format
+step "git am on a fresh pristine checkout" am_check
+step "checkpatch.pl --strict" checkpatch
+step "cover letter: maintainers, kept warnings, test table" cover
+[ "$BISECT" -eq 0 ] || step "build every prefix, Rust switch on and off" bisect
+log "series in $OUT"
