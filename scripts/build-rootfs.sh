@@ -26,7 +26,14 @@ assemble() {
 		[ -f "$o/Image.elf" ] || die "kernel '$k' is not built (make kernels)"
 		cp "$o/arch/riscv/boot/Image" "$R/boot/Image-$k"
 		cp "$o/Image.elf" "$R/boot/Image-$k.elf"
-		cp "$o/vmlinux" "$R/boot/vmlinux-$k"
+		# With CONFIG_RELOCATABLE the build strips .rela.dyn from vmlinux
+		# (arch/riscv/Makefile.postlink) and boots from vmlinux.relocs,
+		# which Image is made of: that is the bootable vmlinux.
+		if [ -f "$o/vmlinux.relocs" ]; then
+			cp "$o/vmlinux.relocs" "$R/boot/vmlinux-$k"
+		else
+			cp "$o/vmlinux" "$R/boot/vmlinux-$k"
+		fi
 	done
 	(cd "$R" && find . -print | sort | cpio -o -H newc --owner=0:0 --quiet) >"$OUT.tmp"
 	mv "$OUT.tmp" "$OUT"
