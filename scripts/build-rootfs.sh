@@ -35,6 +35,10 @@ assemble() {
 			cp "$o/vmlinux" "$R/boot/vmlinux-$k"
 		fi
 	done
+	# The kernel's kexec selftests and their runner (shell scripts).
+	make -s -C "$CACHE/linux/tools/testing/selftests" ARCH=riscv TARGETS=kexec \
+		INSTALL_PATH="$R/kselftest" install >/dev/null
+	[ -x "$R/kselftest/kexec/test_kexec_load.sh" ] || die "kexec selftests were not installed"
 	(cd "$R" && find . -print | sort | cpio -o -H newc --owner=0:0 --quiet) >"$OUT.tmp"
 	mv "$OUT.tmp" "$OUT"
 	echo "$OUT: $(du -h "$OUT" | cut -f1), kernels: ${kernels[*]}"

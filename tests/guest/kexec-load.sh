@@ -2,10 +2,10 @@
 case $(arg stage) in
 1)
 	initrd=$(self_initrd)
-	t0=$(date +%s%N)
+	t0=$(uptime_ms)
 	run kexec -l "$(image Image)" --initrd="$initrd" \
 		--append="$(next_cmdline)" || fail "kexec -l failed"
-	echo "RVK-TIME load_ms=$((($(date +%s%N) - t0) / 1000000))"
+	echo "RVK-TIME load_ms=$(($(uptime_ms) - t0))"
 	run kexec -e
 	fail "kexec -e returned"
 	;;

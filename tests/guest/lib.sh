@@ -69,6 +69,9 @@ reboot_into() {
 	fail "kexec -e returned"
 }
 
+# Milliseconds since boot (10 ms resolution).
+uptime_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+
 # run CMD...: run a command, echo it and its exit status.
 run() {
 	echo "RVK-RUN $*"
