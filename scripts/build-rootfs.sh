@@ -26,6 +26,10 @@ assemble() {
 		[ -f "$o/Image.elf" ] || die "kernel '$k' is not built (make kernels)"
 		cp "$o/arch/riscv/boot/Image" "$R/boot/Image-$k"
 		cp "$o/Image.elf" "$R/boot/Image-$k.elf"
+		# Address range of vm_map_ram() for the failslab stack filter.
+		sort "$o/System.map" | awk '$3 == "vm_map_ram" { s = $1; next }
+			s != "" { printf "0x%s 0x%s\n", s, $1; exit }' >"$R/boot/vm_map_ram-$k.range"
+		[ -s "$R/boot/vm_map_ram-$k.range" ] || die "vm_map_ram not in $o/System.map"
 		# With CONFIG_RELOCATABLE the build strips .rela.dyn from vmlinux
 		# (arch/riscv/Makefile.postlink) and boots from vmlinux.relocs,
 		# which Image is made of: that is the bootable vmlinux.
