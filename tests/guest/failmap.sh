@@ -24,11 +24,11 @@ cmd=$(next_cmdline)
 (
 	echo 1 >/proc/self/make-it-fail
 	kexec -l "$img" --initrd="$initrd" --append="$cmd" 2>/tmp/kexec.err
-	echo "RVK-FAILMAP injected: rc=$? loaded=$(cat /sys/kernel/kexec_loaded) err=$(grep -o 'Cannot allocate memory' /tmp/kexec.err | head -1)"
+	echo "RVK-INJECT injected: rc=$? loaded=$(cat /sys/kernel/kexec_loaded) err=$(grep -o 'Cannot allocate memory' /tmp/kexec.err | head -1)"
 )
 after=$(vmapped)
 [ "$after" = "$before" ] && same=unchanged || same=changed
-echo "RVK-FAILMAP vmalloc area after the failure: $same (page-table lines $before -> $after)"
+echo "RVK-INJECT vmalloc area after the failure: $same (page-table lines $before -> $after)"
 run kexec -l "$img" --initrd="$initrd" --append="$cmd" || fail "kexec -l after the injected failure failed"
 run kexec -e
 fail "kexec -e returned"
