@@ -3,8 +3,12 @@
 # door; every recipe calls one script under scripts/.
 
 SHELL := /bin/bash
-# Kernel variants: rust = RISCV_KEXEC_RUST=y, c = the stock C machine_kexec.c.
+# Kernel variants: rust = RISCV_KEXEC_RUST=y, c = the series with the switch
+# off (C machine_kexec.c); BASELINE = pristine 6.12 for the scenarios that
+# compare with it (empty: none).
 KERNELS ?= rust c
+BASELINE ?= stock
+export KERNELS BASELINE
 # Scenario filter for check (substring of a scenario name; empty = all).
 ONLY ?=
 
@@ -20,8 +24,8 @@ setup: ## Install packages and tools; download sources (idempotent).
 stage: setup ## Stage pristine 6.12 as a git tree and apply our files and hunks.
 	@scripts/stage-kernel.sh
 
-kernels: stage ## Build the kernels ($(KERNELS)) with LLVM=1.
-	@for k in $(KERNELS); do scripts/build-kernel.sh $$k || exit 1; done
+kernels: stage ## Build the kernels ($(KERNELS) $(BASELINE)) with LLVM=1.
+	@for k in $(KERNELS) $(BASELINE); do scripts/build-kernel.sh $$k || exit 1; done
 
 rootfs: kernels ## Build the guest initramfs (busybox, kexec, images, tests).
 	@scripts/build-rootfs.sh $(KERNELS)

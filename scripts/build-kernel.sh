@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
-# Build one kernel variant from the staged tree: rust (the Rust kexec switch
-# on) or c (stock C machine_kexec). Output: $CACHE/out/<variant>/.
+# Build one kernel variant: rust (the series, Rust kexec switch on), c (the
+# series, switch off: C machine_kexec) or stock (pristine 6.12, no patch of
+# ours: the baseline). Output: $CACHE/out/<variant>/.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-variant=${1:?usage: build-kernel.sh rust|c}
+variant=${1:?usage: build-kernel.sh rust|c|stock}
 T=$CACHE/linux
+if [ "$variant" = stock ]; then
+	# A checkout of the pristine commit beside the staged tree.
+	T=$CACHE/linux-pristine
+	if [ ! -e "$T/.git" ]; then
+		git -C "$CACHE/linux" worktree prune
+		git -C "$CACHE/linux" worktree add -q --detach "$T" pristine
+	fi
+	git -C "$T" checkout -q -f --detach pristine
+fi
 O=$CACHE/out/$variant
 CFG=$CACHE/out/cfg-$variant
 mkdir -p "$O" "$CFG"
@@ -13,7 +23,7 @@ mkdir -p "$O" "$CFG"
 KMAKE=(make -C "$T" $(kmake_vars))
 
 configure() {
-	local frags=("$T/arch/riscv/configs/rvkexec.config" "$T/arch/riscv/configs/rvkexec-$variant.config")
+	local frags=("$TOP/arch/riscv/configs/rvkexec.config" "$TOP/arch/riscv/configs/rvkexec-$variant.config")
 	"${KMAKE[@]}" -s O="$CFG" tinyconfig >/dev/null
 	(cd "$CFG" && "$T/scripts/kconfig/merge_config.sh" -m -O "$CFG" "$CFG/.config" "${frags[@]}" >/dev/null)
 	"${KMAKE[@]}" -s O="$CFG" olddefconfig >/dev/null

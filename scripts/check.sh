@@ -6,5 +6,6 @@ set -euo pipefail
 mkdir -p "$TOP/out"
 set -o pipefail
 "$TOP/tests/harness/target/release/rvk-harness" --cache "$CACHE" --top "$TOP" \
-	--kernels "$(echo ${KERNELS:-rust c} | tr ' ' ',')" --jobs "${JOBS:-2}" "$@" |
+	--kernels "$(echo ${KERNELS:-rust c} | tr ' ' ',')" ${BASELINE:+--baseline "$BASELINE"} \
+	--jobs "${JOBS:-2}" "$@" |
 	tee "$TOP/out/check.txt"

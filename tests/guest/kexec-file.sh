@@ -3,6 +3,8 @@
 case $(arg stage) in
 1)
 	kind=$(arg image)
+	# The raw syscall first, for the errno (kexec-tools hides it).
+	rvk-kexec-load file "$(image "${kind:-elf}")"
 	run kexec -s -l "$(image "${kind:-elf}")" --initrd="$(self_initrd)" \
 		--append="$(next_cmdline)" || fail "kexec -s -l failed"
 	run kexec -e

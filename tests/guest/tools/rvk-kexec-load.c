@@ -9,6 +9,7 @@
  *   rvk-kexec-load short       an FDT segment whose buffer is 32 bytes,
  *                              shorter than an FDT header (40 bytes)
  *   rvk-kexec-load unreadable  a segment whose user buffer faults
+ *   rvk-kexec-load file PATH   kexec_file_load(2) of PATH, no initrd
  *
  * Output: "RVK-BADINPUT mode=<mode> errno=<NAME>" (errno=0 if the kernel
  * accepted the image; it is then unloaded again).
@@ -37,6 +38,7 @@ static const char *errname(int e)
 	case EBUSY: return "EBUSY";
 	case EPERM: return "EPERM";
 	case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+	case ENOEXEC: return "ENOEXEC";
 	default: return strerror(e);
 	}
 }
@@ -60,6 +62,18 @@ int main(int argc, char **argv)
 	long rc;
 	int err;
 
+	if (!strcmp(mode, "file") && argc > 2) {
+		static const char cmdline[] = "console=ttyS0";
+		int fd = open(argv[2], O_RDONLY);
+
+		rc = syscall(SYS_kexec_file_load, fd, -1, sizeof(cmdline), cmdline,
+			     KEXEC_FILE_NO_INITRAMFS);
+		err = rc ? errno : 0;
+		printf("RVK-KFILE %s errno=%s\n", argv[2], errname(err));
+		if (!rc)
+			syscall(SYS_kexec_file_load, -1, -1, 0, NULL, KEXEC_FILE_UNLOAD);
+		return 0;
+	}
 	if (!strcmp(mode, "nofdt")) {
 		memset(buf, 0xaa, PAGE);
 		seg.buf = buf;
@@ -82,7 +96,7 @@ int main(int argc, char **argv)
 		seg.buf = (void *)PAGE;	/* never mapped */
 		seg.bufsz = PAGE;
 	} else {
-		fprintf(stderr, "usage: %s nofdt|badmagic|short|unreadable\n", argv[0]);
+		fprintf(stderr, "usage: %s nofdt|badmagic|short|unreadable|file PATH\n", argv[0]);
 		return 2;
 	}
 

@@ -25,6 +25,8 @@ struct Options {
     cache: PathBuf,
     top: PathBuf,
     kernels: Vec<String>,
+    /// Kernel run only by scenarios with `baseline = true`.
+    baseline: Option<String>,
     only: Vec<String>,
     jobs: usize,
 }
@@ -76,17 +78,21 @@ fn main() {
     let logs = opts.top.join("out/logs");
     std::fs::create_dir_all(&logs).unwrap_or_else(|e| die(&format!("{logs:?}: {e}")));
 
+    let mut columns = opts.kernels.clone();
+    columns.extend(opts.baseline.iter().cloned());
     let mut work = Vec::new();
     for (si, s) in scenarios.iter().enumerate() {
-        for (ki, k) in opts.kernels.iter().enumerate() {
-            work.push((si, ki, s.clone(), k.clone()));
+        for (ki, k) in columns.iter().enumerate() {
+            if ki < opts.kernels.len() || s.baseline {
+                work.push((si, ki, s.clone(), k.clone()));
+            }
         }
     }
     let total = work.len();
     println!(
         "running {} scenarios x {} kernels ({total} runs, {} at a time); logs in {}",
         scenarios.len(),
-        opts.kernels.len(),
+        columns.len(),
         opts.jobs,
         logs.display()
     );
@@ -132,7 +138,7 @@ fn main() {
         t.join().expect("worker thread panicked");
     }
     let results = results.lock().unwrap();
-    print_table(&scenarios, &opts.kernels, &results, started.elapsed());
+    print_table(&scenarios, &columns, &results, started.elapsed());
     let failed = results
         .iter()
         .filter(|(_, _, o)| matches!(o.verdict, Verdict::Fail | Verdict::XPass))
@@ -150,6 +156,7 @@ fn parse_args() -> Result<Options, String> {
     let mut cache = None;
     let mut top = None;
     let mut kernels = vec!["rust".to_string(), "c".to_string()];
+    let mut baseline = None;
     let mut jobs = 2;
     let mut only = Vec::new();
     let mut args = std::env::args().skip(1);
@@ -159,6 +166,7 @@ fn parse_args() -> Result<Options, String> {
             "--cache" => cache = Some(PathBuf::from(val()?)),
             "--top" => top = Some(PathBuf::from(val()?)),
             "--kernels" => kernels = val()?.split(',').map(str::to_string).collect(),
+            "--baseline" => baseline = Some(val()?),
             "--jobs" => jobs = val()?.parse().map_err(|_| "bad --jobs")?,
             f if f.starts_with("--") => return Err(format!("unknown option {f}")),
             f => only.push(f.to_string()),
@@ -168,6 +176,7 @@ fn parse_args() -> Result<Options, String> {
         cache: cache.ok_or("--cache is required")?,
         top: top.ok_or("--top is required")?,
         kernels,
+        baseline,
         only,
         jobs: jobs.max(1),
     })

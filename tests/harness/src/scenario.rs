@@ -49,6 +49,9 @@ pub struct Scenario {
     /// The guest is allowed to panic (crash kexec).
     #[serde(default)]
     pub allow_panic: bool,
+    /// Also run on the baseline kernel (pristine 6.12), for comparison.
+    #[serde(default)]
+    pub baseline: bool,
     /// Prefixes of console lines to show in the result table.
     #[serde(default)]
     pub report: Vec<String>,
