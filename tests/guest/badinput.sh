@@ -8,6 +8,8 @@ fi
 for m in $(arg modes | tr , ' '); do
 	rvk-kexec-load "$m"
 done
+# kexec_file_load of a file that is not a kernel (a shell script).
+[ -n "$(arg notkernel)" ] && rvk-kexec-load file /tests/lib.sh
 echo "RVK-BADINPUT kernel still answers: $(cat /proc/loadavg)"
 run kexec -l "$(image Image)" --initrd="$(self_initrd)" --append="$(next_cmdline)" ||
 	fail "kexec -l after bad input failed"
