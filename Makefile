@@ -8,7 +8,9 @@ SHELL := /bin/bash
 # compare with it (empty: none).
 KERNELS ?= rust c
 BASELINE ?= stock
-export KERNELS BASELINE
+# Built only to be loaded by a scenario (vmlinux without CONFIG_RELOCATABLE).
+LOADONLY ?= norel
+export KERNELS BASELINE LOADONLY
 # Scenario filter for check (substring of a scenario name; empty = all).
 ONLY ?=
 
@@ -25,7 +27,7 @@ stage: setup ## Stage pristine 6.12 as a git tree and apply our files and hunks.
 	@scripts/stage-kernel.sh
 
 kernels: stage ## Build the kernels ($(KERNELS) $(BASELINE)) with LLVM=1.
-	@for k in $(KERNELS) $(BASELINE); do scripts/build-kernel.sh $$k || exit 1; done
+	@for k in $(KERNELS) $(BASELINE) $(LOADONLY); do scripts/build-kernel.sh $$k || exit 1; done
 
 rootfs: kernels ## Build the guest initramfs (busybox, kexec, images, tests).
 	@scripts/build-rootfs.sh $(KERNELS)

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Build one kernel variant: rust (the series, Rust kexec switch on), c (the
-# series, switch off: C machine_kexec) or stock (pristine 6.12, no patch of
-# ours: the baseline). Output: $CACHE/out/<variant>/.
+# series, switch off: C machine_kexec), stock (pristine 6.12, no patch of
+# ours: the baseline) or norel (rust without CONFIG_RELOCATABLE, a vmlinux
+# to load). Output: $CACHE/out/<variant>/.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-variant=${1:?usage: build-kernel.sh rust|c|stock}
+variant=${1:?usage: build-kernel.sh rust|c|stock|norel}
 T=$CACHE/linux
 if [ "$variant" = stock ]; then
 	# A checkout of the pristine commit beside the staged tree.
@@ -29,7 +30,9 @@ configure() {
 	"${KMAKE[@]}" -s O="$CFG" olddefconfig >/dev/null
 	# Every symbol the fragments ask for must survive olddefconfig.
 	local lost
-	lost=$(grep -h '^CONFIG_.*=[ym]$' "${frags[@]}" | while read -r l; do
+	# (A later fragment overrides an earlier one, as in merge_config.sh.)
+	lost=$(cat "${frags[@]}" | sed -n 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1=n/p; /^CONFIG_/p' |
+		awk -F= '{ v[$1] = $0 } END { for (k in v) print v[k] }' | grep '=[ym]$' | while read -r l; do
 		grep -qx "$l" "$CFG/.config" || echo "$l"
 	done)
 	[ -z "$lost" ] || die "Kconfig dropped: $(echo $lost) (dependency missing? see $CFG/.config)"

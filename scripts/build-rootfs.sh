@@ -43,6 +43,10 @@ assemble() {
 	make -s -C "$CACHE/linux/tools/testing/selftests" ARCH=riscv TARGETS=kexec \
 		INSTALL_PATH="$R/kselftest" install >/dev/null
 	[ -x "$R/kselftest/kexec/test_kexec_load.sh" ] || die "kexec selftests were not installed"
+	# Kernels that are only loaded, never booted first: their vmlinux.
+	for k in ${LOADONLY-norel}; do
+		cp "$CACHE/out/$k/vmlinux" "$R/boot/vmlinux-$k"
+	done
 	(cd "$R" && find . -print | sort | cpio -o -H newc --owner=0:0 --quiet) >"$OUT.tmp"
 	mv "$OUT.tmp" "$OUT"
 	echo "$OUT: $(du -h "$OUT" | cut -f1), kernels: ${kernels[*]}"

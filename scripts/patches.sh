@@ -130,10 +130,11 @@ PY
 }
 
 bisect() {
-	local n i c v
-	n=$(git -C "$AM" rev-list --count pristine..HEAD)
+	local n i c v commits
+	commits=$(git -C "$AM" rev-list --reverse pristine..HEAD)
+	n=$(echo "$commits" | wc -l)
 	for i in $(seq 1 "$n"); do
-		c=$(git -C "$AM" rev-list --reverse pristine..HEAD | sed -n "${i}p")
+		c=$(echo "$commits" | sed -n "${i}p")
 		git -C "$AM" checkout -q -f --detach "$c"
 		for v in rust c; do
 			mkdir -p "$CACHE/bisect-$v"
@@ -141,13 +142,16 @@ bisect() {
 			# shellcheck disable=SC2046
 			if make -s -C "$AM" $(kmake_vars) O="$CACHE/bisect-$v" olddefconfig >/dev/null &&
 				make -s -C "$AM" $(kmake_vars) O="$CACHE/bisect-$v" -j3 vmlinux >"$CACHE/bisect-$v.log" 2>&1; then
-				echo "  prefix $i/$n ($(git -C "$AM" log -1 --format=%s "$c" | cut -c1-50)) $v: builds ($(grep -c '^CONFIG_RISCV_KEXEC_RUST=y' "$CACHE/bisect-$v/.config") rust)"
+				printf '  prefix %d/%d %-60s %-4s builds (RISCV_KEXEC_RUST=%s)\n' "$i" "$n" \
+					"$(git -C "$AM" log -1 --format=%s "$c" | cut -c1-60)" "$v" \
+					"$(grep -q '^CONFIG_RISCV_KEXEC_RUST=y' "$CACHE/bisect-$v/.config" && echo y || echo n)"
 			else
 				tail -20 "$CACHE/bisect-$v.log"
 				die "prefix $i ($c) does not build with the $v config"
 			fi
 		done
 	done
+	git -C "$AM" checkout -q -f --detach "$(echo "$commits" | tail -1)"
 }
 
 step "series commits on the pristine tree" commits

@@ -10,5 +10,8 @@ case $(arg stage) in
 	run kexec -e
 	fail "kexec -e returned"
 	;;
-*) echo "RVK-MARKER $(arg marker) from stage $(arg stage) ($(variant))" ;;
+*)
+	echo "RVK-KCONFIG relocatable=$(zcat /proc/config.gz | grep -c '^CONFIG_RELOCATABLE=y')"
+	marker
+	;;
 esac
