@@ -1,16 +1,19 @@
 # rvkexec-rs: a Rust implementation of the RISC-V kexec machine layer for
-# Linux 6.12, built in-tree and proven on QEMU. This Makefile is the front
-# door; every recipe calls one script under scripts/.
+# Linux 7.2 (mainline) with a 6.12 LTS backport, built in-tree and proven
+# on QEMU. This Makefile is the front door; every recipe calls one script
+# under scripts/.
 
 SHELL := /bin/bash
+# The kernel base of stage/kernels/rootfs/patches/lint/bench: mainline
+# (Linux 7.2) or lts (Linux 6.12). check covers BASES.
+BASE ?= mainline
+BASES ?= mainline lts
 # Kernel variants: rust = RISCV_KEXEC_RUST=y, c = the series with the switch
-# off (C machine_kexec.c); BASELINE = pristine 6.12 for the scenarios that
-# compare with it (empty: none).
+# off (C machine_kexec.c); BASELINE = the pristine tree of the base, for the
+# scenarios that compare with it (empty: none).
 KERNELS ?= rust c
 BASELINE ?= stock
-# Built only to be loaded by a scenario (vmlinux without CONFIG_RELOCATABLE).
-LOADONLY ?= norel
-export KERNELS BASELINE LOADONLY
+export BASE BASES KERNELS BASELINE
 # Scenario filter for check (substring of a scenario name; empty = all).
 ONLY ?=
 
@@ -18,44 +21,46 @@ ONLY ?=
 
 help: ## List the targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
-		awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+		awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-setup: ## Install packages and tools; download sources (idempotent).
+setup: ## Install packages and tools; download both kernel sources (idempotent).
 	@scripts/setup.sh
 
-stage: setup ## Stage pristine 6.12 as a git tree and apply our files and hunks.
+stage: setup ## Stage the pristine $(BASE) tree as git and apply our files and hunks.
 	@scripts/stage-kernel.sh
 
-kernels: stage ## Build the kernels ($(KERNELS) $(BASELINE)) with LLVM=1.
-	@for k in $(KERNELS) $(BASELINE) $(LOADONLY); do scripts/build-kernel.sh $$k || exit 1; done
+kernels: setup ## Build the $(BASE) kernels ($(KERNELS) $(BASELINE)) with LLVM=1.
+	@scripts/prepare.sh kernels
 
-rootfs: kernels ## Build the guest initramfs (busybox, kexec, images, tests).
-	@scripts/build-rootfs.sh $(KERNELS)
+rootfs: setup ## Build the $(BASE) kernels and the guest initramfs.
+	@scripts/prepare.sh rootfs
 
 harness: ## Build the QEMU test harness (host, Rust).
 	@scripts/build-harness.sh
 
-demo: rootfs harness ## Boot kernel A, kexec into B, show both banners.
-	@scripts/demo.sh
+demo: setup harness ## Boot mainline kernel A (rust), kexec into B; builds that one kernel only.
+	@BASE=mainline KERNELS=rust BASELINE= LOADONLY= scripts/prepare.sh rootfs
+	@BASE=mainline KERNELS=rust scripts/demo.sh
 
-check: rootfs harness ## Unit tests, the patch series check, then every scenario on every kernel.
+check: setup harness ## Unit tests, both series, then every scenario on every kernel of $(BASES).
+	@for b in $(BASES); do BASE=$$b scripts/prepare.sh rootfs || exit 1; done
 	@scripts/unit-tests.sh
-	@scripts/patches.sh
+	@for b in $(BASES); do BASE=$$b scripts/patches.sh || exit 1; done
 	@scripts/check.sh $(ONLY)
 
 unit: ## Host unit tests of the Rust logic; rustfmt check.
 	@scripts/unit-tests.sh
 
-patches: stage ## The patch series: format-patch, git am, checkpatch (out/patches).
+patches: stage ## The $(BASE) patch series: format-patch, git am, checkpatch (out/patches/$(BASE)).
 	@scripts/patches.sh
 
-bisect-check: kernels ## patches + build every prefix with the Rust switch on and off.
+bisect-check: kernels ## patches + build every prefix of the $(BASE) series, Rust switch on and off.
 	@scripts/patches.sh --bisect
 
-lint: stage ## CLIPPY=1 build of the Rust kexec object and rustfmt check.
+lint: stage ## CLIPPY=1 build of the Rust kexec object ($(BASE)) and rustfmt check.
 	@scripts/lint.sh
 
-bench: rootfs harness ## Benchmarks: stub instructions per page, downtime, size, build cost.
+bench: rootfs harness ## Benchmarks ($(BASE)): stub instructions per page, downtime, size, build cost.
 	@scripts/bench.sh
 
 clean: ## Remove out/ (the cache in ~/.cache/rvkexec stays).

@@ -20,8 +20,8 @@ reloc() {
 	"${cc[@]}" -c "$TOP/tests/bench/reloc-start.S" -o "$d/start.o"
 	# Upstream's stub as the stock C kernel built it from the staged tree.
 	ld.lld -T "$TOP/tests/bench/reloc.lds" "$d/start.o" "$d/reloc.o" \
-		"$CACHE/out/c/arch/riscv/kernel/kexec_relocate.o" \
-		"$CACHE/out/rust/arch/riscv/kernel/kexec_stub.o" -o "$d/reloc.elf"
+		"$KOUT/c/arch/riscv/kernel/kexec_relocate.o" \
+		"$KOUT/rust/arch/riscv/kernel/kexec_stub.o" -o "$d/reloc.elf"
 	timeout 120 qemu-system-riscv64 -machine virt -bios none -nographic -m 128M \
 		-icount shift=0 -kernel "$d/reloc.elf" | tr -d '\r' >"$d/out.txt"
 	grep -q '^RELOC done' "$d/out.txt" || die "relocation benchmark did not finish: $(cat "$d/out.txt")"
@@ -48,9 +48,9 @@ downtime() {
 	for i in $(seq 1 "$RUNS"); do
 		for k in rust c; do # interleaved
 			RVK_TIMESTAMPS=1 "$TOP/tests/harness/target/release/rvk-harness" --cache "$CACHE" \
-				--top "$TOP" --kernels "$k" --jobs 1 kexec-load >/dev/null ||
+				--top "$TOP" --bases "$BASE" --kernels "$k" --jobs 1 kexec-load >/dev/null ||
 				die "kexec-load failed on $k (run $i)"
-			log=$TOP/out/logs/kexec-load.$k.log
+			log=$TOP/out/logs/kexec-load.$BASE.$k.log
 			t0=$(awk '/RVK-RUN kexec -e/ { print $1; exit }' "$log")
 			t1=$(awk '/RVK-INIT stage=2/ { print $1; exit }' "$log")
 			load=$(sed -n 's/.*RVK-TIME load_ms=\([0-9]*\).*/\1/p' "$log")
@@ -67,29 +67,29 @@ sizes() {
 	secsum() { llvm-size -A "$1" | awk '$1 ~ /^\.(text|rodata)/ { s += $2 } END { print s + 0 }'; }
 	s=0
 	for f in machine_kexec_rust.o kexec_stub.o machine_kexec.o; do
-		s=$((s + $(secsum "$CACHE/out/rust/arch/riscv/kernel/$f")))
+		s=$((s + $(secsum "$KOUT/rust/arch/riscv/kernel/$f")))
 	done
 	csv size rust_kexec_objects_text_rodata "$s" bytes
 	s=0
 	for f in machine_kexec.o kexec_relocate.o; do
-		s=$((s + $(secsum "$CACHE/out/c/arch/riscv/kernel/$f")))
+		s=$((s + $(secsum "$KOUT/c/arch/riscv/kernel/$f")))
 	done
 	csv size c_kexec_objects_text_rodata "$s" bytes
 	for k in rust c; do
-		csv size "${k}_vmlinux_text_data_bss" "$(llvm-size "$CACHE/out/$k/vmlinux" | awk 'NR == 2 { print $4 }')" bytes
+		csv size "${k}_vmlinux_text_data_bss" "$(llvm-size "$KOUT/$k/vmlinux" | awk 'NR == 2 { print $4 }')" bytes
 	done
 }
 
 build_cost() {
-	local t0 O=$CACHE/out/bench-cold
-	touch "$CACHE/linux/arch/riscv/kernel/machine_kexec_rust.rs"
+	local t0 O=$KOUT/bench-cold
+	touch "$KTREE/arch/riscv/kernel/machine_kexec_rust.rs"
 	t0=$(date +%s.%N)
 	"$TOP/scripts/build-kernel.sh" rust >/dev/null
 	csv build incremental_after_touching_rust_file "$(echo "$(date +%s.%N) - $t0" | bc)" s
-	rm -rf "$O" && mkdir -p "$O" && cp "$CACHE/out/rust/.config" "$O/.config"
+	rm -rf "$O" && mkdir -p "$O" && cp "$KOUT/rust/.config" "$O/.config"
 	t0=$(date +%s.%N)
 	# shellcheck disable=SC2046
-	make -s -C "$CACHE/linux" $(kmake_vars) O="$O" -j"$(($(nproc) + 1))" Image vmlinux >"$B/cold-build.log" 2>&1 ||
+	make -s -C "$KTREE" $(kmake_vars) O="$O" -j"$(($(nproc) + 1))" Image vmlinux >"$B/cold-build.log" 2>&1 ||
 		die "cold build failed (see $B/cold-build.log)"
 	csv build "cold_build_rust_config_$(nproc)_cores" "$(echo "$(date +%s.%N) - $t0" | bc)" s
 	rm -rf "$O"

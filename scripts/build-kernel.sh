@@ -1,30 +1,47 @@
 #!/usr/bin/env bash
-# Build one kernel variant: rust (the series, Rust kexec switch on), c (the
-# series, switch off: C machine_kexec), stock (pristine 6.12, no patch of
-# ours: the baseline) or norel (rust without CONFIG_RELOCATABLE, a vmlinux
-# to load). Output: $CACHE/out/<variant>/.
+# Build one kernel variant of $BASE: rust (the series, Rust kexec switch on),
+# c (the series, switch off: C machine_kexec), stock (the pristine tree, no
+# patch of ours: the baseline) or norel (rust without CONFIG_RELOCATABLE, a
+# vmlinux to load). Output: $KOUT/<variant>/. A stamp keyed by the config
+# fragments, the tree and the toolchain skips the whole step when nothing
+# changed (a warm run then costs no tinyconfig, merge or no-op make).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 variant=${1:?usage: build-kernel.sh rust|c|stock|norel}
-T=$CACHE/linux
+T=$KTREE
 if [ "$variant" = stock ]; then
 	# A checkout of the pristine commit beside the staged tree.
-	T=$CACHE/linux-pristine
+	T=$BCACHE/linux-pristine
 	if [ ! -e "$T/.git" ]; then
-		git -C "$CACHE/linux" worktree prune
-		git -C "$CACHE/linux" worktree add -q --detach "$T" pristine
+		git -C "$KTREE" worktree prune
+		git -C "$KTREE" worktree add -q --detach "$T" pristine
 	fi
 	git -C "$T" checkout -q -f --detach pristine
 fi
-O=$CACHE/out/$variant
-CFG=$CACHE/out/cfg-$variant
+O=$KOUT/$variant
+CFG=$KOUT/cfg-$variant
 mkdir -p "$O" "$CFG"
 # shellcheck disable=SC2046
 KMAKE=(make -C "$T" $(kmake_vars))
 
+# Fragments merged on tinyconfig, later ones overriding earlier ones:
+# common, per base, per variant, per base and variant (the optional ones only
+# where they exist).
+frags=()
+for f in rvkexec rvkexec-$BASE rvkexec-$variant rvkexec-$BASE-$variant; do
+	[ -e "$TOP/arch/riscv/configs/$f.config" ] && frags+=("$TOP/arch/riscv/configs/$f.config")
+done
+stamp_key=$( {
+	cat "${frags[@]}"
+	git -C "$T" rev-parse 'HEAD^{tree}'
+	git -C "$T" status --porcelain --untracked-files=no
+	kmake_vars
+	/usr/bin/rustc --version
+	clang --version | head -1
+} | sha256sum | cut -c1-16)
+
 configure() {
-	local frags=("$TOP/arch/riscv/configs/rvkexec.config" "$TOP/arch/riscv/configs/rvkexec-$variant.config")
 	"${KMAKE[@]}" -s O="$CFG" tinyconfig >/dev/null
 	(cd "$CFG" && "$T/scripts/kconfig/merge_config.sh" -m -O "$CFG" "$CFG/.config" "${frags[@]}" >/dev/null)
 	"${KMAKE[@]}" -s O="$CFG" olddefconfig >/dev/null
@@ -77,6 +94,12 @@ LDS
 	llvm-readelf -l "$O/Image.elf" | grep -c LOAD | sed 's/^/PT_LOAD segments in Image.elf: /'
 }
 
-step "configure $variant kernel (tinyconfig + fragments)" configure
-step "build $variant kernel (Image vmlinux)" build
-step "wrap $variant Image as a one-segment ELF" wrap
+if [ "$(cat "$O/.rvk-stamp" 2>/dev/null)" = "$stamp_key" ] && [ -f "$O/Image.elf" ]; then
+	log "$BASE $variant kernel up to date (stamp $stamp_key): $(cat "$O/include/config/kernel.release")"
+	exit 0
+fi
+rm -f "$O/.rvk-stamp"
+step "configure $BASE $variant kernel (tinyconfig + ${frags[*]##*/})" configure
+step "build $BASE $variant kernel (Image vmlinux)" build
+step "wrap $BASE $variant Image as a one-segment ELF" wrap
+echo "$stamp_key" >"$O/.rvk-stamp"

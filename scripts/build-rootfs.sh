@@ -6,8 +6,8 @@ set -euo pipefail
 
 kernels=("$@")
 [ ${#kernels[@]} -gt 0 ] || kernels=(rust c)
-R=$CACHE/out/rootfs
-OUT=$CACHE/out/rootfs.cpio
+R=$KOUT/rootfs
+OUT=$KOUT/rootfs.cpio
 
 assemble() {
 	rm -rf "$R" && mkdir -p "$R"/{bin,sbin,boot,tests,proc,sys,dev,tmp,etc}
@@ -22,7 +22,7 @@ assemble() {
 	cp "$TOP"/tests/guest/*.sh "$R/tests/"
 	local k o
 	for k in "${kernels[@]}"; do
-		o=$CACHE/out/$k
+		o=$KOUT/$k
 		[ -f "$o/Image.elf" ] || die "kernel '$k' is not built (make kernels)"
 		cp "$o/arch/riscv/boot/Image" "$R/boot/Image-$k"
 		cp "$o/Image.elf" "$R/boot/Image-$k.elf"
@@ -40,16 +40,16 @@ assemble() {
 		fi
 	done
 	# The kernel's kexec selftests and their runner (shell scripts).
-	make -s -C "$CACHE/linux/tools/testing/selftests" ARCH=riscv TARGETS=kexec \
+	make -s -C "$KTREE/tools/testing/selftests" ARCH=riscv TARGETS=kexec \
 		INSTALL_PATH="$R/kselftest" install >/dev/null
 	[ -x "$R/kselftest/kexec/test_kexec_load.sh" ] || die "kexec selftests were not installed"
 	# Kernels that are only loaded, never booted first: their vmlinux.
-	for k in ${LOADONLY-norel}; do
-		cp "$CACHE/out/$k/vmlinux" "$R/boot/vmlinux-$k"
+	for k in ${LOADONLY-}; do
+		cp "$KOUT/$k/vmlinux" "$R/boot/vmlinux-$k"
 	done
 	(cd "$R" && find . -print | sort | cpio -o -H newc --owner=0:0 --quiet) >"$OUT.tmp"
 	mv "$OUT.tmp" "$OUT"
-	echo "$OUT: $(du -h "$OUT" | cut -f1), kernels: ${kernels[*]}"
+	echo "$OUT: $(du -h "$OUT" | cut -f1), $BASE kernels: ${kernels[*]} ${LOADONLY-}"
 }
 
-step "guest initramfs" assemble
+step "guest initramfs ($BASE)" assemble

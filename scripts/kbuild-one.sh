@@ -7,4 +7,4 @@ variant=${1:?usage: kbuild-one.sh rust|c TARGET...}
 shift
 "$TOP/scripts/stage-kernel.sh" >/dev/null
 # shellcheck disable=SC2046
-make -C "$CACHE/linux" $(kmake_vars) O="$CACHE/out/$variant" -j3 "$@"
+make -C "$KTREE" $(kmake_vars) O="$KOUT/$variant" -j3 "$@"

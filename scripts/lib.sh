@@ -10,6 +10,25 @@ RUSTC_WEB_VERSION=1.85.0+dfsg3-1~deb12u3
 BINDGEN_VERSION=0.71.1
 BUSYBOX_VERSION=1.37.0
 KEXEC_TOOLS_MIN=2.0.31
+# The mainline base: Debian sid's linux-source-7.2, pinned (it must match
+# the hunks); the LTS base takes whatever 6.12.y bookworm offers.
+LINUX_72_VERSION=7.2.13-1
+
+# The kernel base: mainline (Linux 7.2, the default: what the series is
+# for) or lts (Linux 6.12, the stable backport). Each base has its own
+# staged tree ($KTREE), kernel builds and initramfs ($KOUT) under $BCACHE.
+BASE=${BASE:-mainline}
+case $BASE in
+mainline) KSERIES=7.2 ;;
+lts) KSERIES=6.12 ;;
+*)
+	echo "ERROR: BASE=$BASE: use BASE=mainline (Linux 7.2) or BASE=lts (Linux 6.12)" >&2
+	exit 1
+	;;
+esac
+BCACHE=$CACHE/$BASE
+KTREE=$BCACHE/linux
+KOUT=$BCACHE/out
 
 mkdir -p "$CACHE"
 
@@ -42,4 +61,14 @@ kmake_vars() {
 	echo ARCH=riscv LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
 		RUSTFMT=/usr/bin/rustfmt BINDGEN="$CACHE/tools/bin/bindgen" \
 		HOSTRUSTC=/usr/bin/rustc CLIPPY_DRIVER=/usr/bin/clippy-driver
+}
+
+# base_hunks: the hunks of $BASE in series order. hunks/NAME applies to both
+# bases unless hunks/$BASE/NAME replaces it; hunks/$BASE/ may add its own.
+base_hunks() {
+	(cd "$TOP" && for f in hunks/*.patch "hunks/$BASE"/*.patch; do
+		[ -e "$f" ] && basename "$f"
+	done | sort -u | while read -r n; do
+		if [ -e "hunks/$BASE/$n" ]; then echo "hunks/$BASE/$n"; else echo "hunks/$n"; fi
+	done)
 }

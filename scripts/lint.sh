@@ -4,14 +4,14 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-L=$CACHE/out/lint
+L=$KOUT/lint
 clippy() {
 	mkdir -p "$L"
-	cp "$CACHE/out/rust/.config" "$L/.config"
+	cp "$KOUT/rust/.config" "$L/.config"
 	# shellcheck disable=SC2046
-	make -s -C "$CACHE/linux" $(kmake_vars) O="$L" olddefconfig
+	make -s -C "$KTREE" $(kmake_vars) O="$L" olddefconfig
 	# shellcheck disable=SC2046
-	make -C "$CACHE/linux" $(kmake_vars) O="$L" -j3 CLIPPY=1 \
+	make -C "$KTREE" $(kmake_vars) O="$L" -j3 CLIPPY=1 \
 		arch/riscv/kernel/machine_kexec_rust.o 2>&1 | tee "$L/clippy.log" | grep -E '^(warning|error)' || true
 	! grep -qE '^(warning|error)' "$L/clippy.log" || die "clippy is not clean (see $L/clippy.log)"
 	echo "clippy: clean"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Turn the project's files and hunks into the patch series described by
-# series/NNNN.msg (message, then "---files---" and the repo paths the patch
-# carries), as commits on top of the pristine tree, then:
+# Turn the project's files and hunks into the $BASE patch series described
+# by series/NNNN.msg (message, then "---files---" and the repo paths the
+# patch carries), as commits on top of the pristine tree of $BASE. A hunk
+# entry hunks/NAME takes hunks/$BASE/NAME where that exists (the 6.12
+# backport's versions); an entry written ?hunks/NAME is only carried on the
+# bases that have it. Then:
 #   format-patch --cover-letter  -> out/patches/
 #   checkpatch.pl --strict        per patch (must be 0 errors, 0 warnings)
 #   git am on a fresh pristine checkout
@@ -9,9 +12,9 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-T=$CACHE/linux
-OUT=$TOP/out/patches
-AM=$CACHE/am-check
+T=$KTREE
+OUT=$TOP/out/patches/$BASE
+AM=$BCACHE/am-check
 BISECT=0
 [ "${1:-}" = --bisect ] && BISECT=1
 export GIT_AUTHOR_NAME="rvkexec developers" GIT_AUTHOR_EMAIL=rvkexec@localhost
@@ -27,6 +30,13 @@ commits() {
 	parent=$(git -C "$T" rev-parse pristine)
 	for msg in "$TOP"/series/[0-9]*.msg; do
 		for f in $(sed -n '/^---files---$/,$p' "$msg" | tail -n +2); do
+			case $f in
+			\?hunks/*)
+				f=${f#\?}
+				[ -e "$TOP/hunks/$BASE/${f#hunks/}" ] || [ -e "$TOP/$f" ] || continue
+				;;
+			esac
+			[ -e "$TOP/hunks/$BASE/${f#hunks/}" ] && f=hunks/$BASE/${f#hunks/}
 			[ -e "$TOP/$f" ] || die "$(basename "$msg"): no such file $f"
 			case $f in
 			hunks/*) git -C "$T" apply --cached "$TOP/$f" || die "$f does not apply in $(basename "$msg")" ;;
@@ -50,9 +60,10 @@ format() {
 	rm -rf "$OUT" && mkdir -p "$OUT"
 	git -C "$T" format-patch -q --cover-letter --base=pristine -o "$OUT" pristine..series
 	local cover=$OUT/0000-cover-letter.patch
-	python3 - "$cover" "$TOP/series/cover-letter.txt" <<'PY'
+	python3 - "$cover" "$TOP/series/cover-letter.txt" "$(git -C "$T" log -1 --format=%s pristine)" "$BASE" <<'PY'
 import sys
-cover, text = sys.argv[1], open(sys.argv[2]).read()
+cover, text, base, name = sys.argv[1], open(sys.argv[2]).read(), sys.argv[3], sys.argv[4]
+text = text.replace("@BASE@", base.split(" (")[0]).replace("@BASENAME@", name)
 subject, _, blurb = text.partition("\n\n")
 s = open(cover).read()
 s = s.replace("*** SUBJECT HERE ***", subject.strip()).replace("*** BLURB HERE ***", blurb.strip())
@@ -137,16 +148,16 @@ bisect() {
 		c=$(echo "$commits" | sed -n "${i}p")
 		git -C "$AM" checkout -q -f --detach "$c"
 		for v in rust c; do
-			mkdir -p "$CACHE/bisect-$v"
-			cp "$CACHE/out/$v/.config" "$CACHE/bisect-$v/.config"
+			mkdir -p "$BCACHE/bisect-$v"
+			cp "$KOUT/$v/.config" "$BCACHE/bisect-$v/.config"
 			# shellcheck disable=SC2046
-			if make -s -C "$AM" $(kmake_vars) O="$CACHE/bisect-$v" olddefconfig >/dev/null &&
-				make -s -C "$AM" $(kmake_vars) O="$CACHE/bisect-$v" -j3 vmlinux >"$CACHE/bisect-$v.log" 2>&1; then
+			if make -s -C "$AM" $(kmake_vars) O="$BCACHE/bisect-$v" olddefconfig >/dev/null &&
+				make -s -C "$AM" $(kmake_vars) O="$BCACHE/bisect-$v" -j3 vmlinux >"$BCACHE/bisect-$v.log" 2>&1; then
 				printf '  prefix %d/%d %-60s %-4s builds (RISCV_KEXEC_RUST=%s)\n' "$i" "$n" \
 					"$(git -C "$AM" log -1 --format=%s "$c" | cut -c1-60)" "$v" \
-					"$(grep -q '^CONFIG_RISCV_KEXEC_RUST=y' "$CACHE/bisect-$v/.config" && echo y || echo n)"
+					"$(grep -q '^CONFIG_RISCV_KEXEC_RUST=y' "$BCACHE/bisect-$v/.config" && echo y || echo n)"
 			else
-				tail -20 "$CACHE/bisect-$v.log"
+				tail -20 "$BCACHE/bisect-$v.log"
 				die "prefix $i ($c) does not build with the $v config"
 			fi
 		done

@@ -5,6 +5,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 APT_LIST=/etc/apt/sources.list.d/rvkexec.sources
+# sid is only a place to download architecture-all packages from
+# (linux-source-7.2): priority 1, so nothing is ever installed from it.
+APT_PIN=/etc/apt/preferences.d/rvkexec-sid
 PKGS=(clang-19 lld-19 llvm-19 libclang-19-dev
 	bc flex bison libelf-dev libssl-dev cpio xz-utils make git rsync
 	gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
@@ -29,11 +32,24 @@ Suites: bookworm-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
+Types: deb
+URIs: $uri
+Suites: sid
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
 Types: deb-src
 URIs: $uri
 Suites: trixie sid
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"
+	local pin="Package: *
+Pin: release n=sid
+Pin-Priority: 1"
+	# The pin goes in before the source, so sid is never a candidate.
+	if [ "$(cat "$APT_PIN" 2>/dev/null)" != "$pin" ]; then
+		echo "$pin" | as_root tee "$APT_PIN" >/dev/null
+	fi
 	if [ "$(cat "$APT_LIST" 2>/dev/null)" != "$want" ]; then
 		echo "$want" | as_root tee "$APT_LIST" >/dev/null
 		rm -f "$CACHE/.apt-updated"
@@ -83,13 +99,21 @@ bindgen() {
 	cargo install --locked --root "$CACHE/tools" bindgen-cli --version "$BINDGEN_VERSION"
 }
 
+# linux_source SERIES [VERSION]: Debian's linux-source-SERIES .deb, the
+# version apt offers, or exactly VERSION (pinned: the mainline base).
 linux_source() {
-	local d=$CACHE/dl
+	local series=$1 ver=${2:-} d=$CACHE/dl pkg=linux-source-$1
 	mkdir -p "$d"
-	if ! ls "$d"/linux-source-6.12_*.deb >/dev/null 2>&1; then
-		(cd "$d" && apt-get download linux-source-6.12)
+	if [ -n "$ver" ]; then
+		ls "$d/${pkg}_${ver//:/%3a}_all.deb" >/dev/null 2>&1 && { ls "$d/${pkg}_"*.deb; return; }
+		if ! (cd "$d" && apt-get download "$pkg=$ver"); then
+			apt-cache madison "$pkg" >&2 || true
+			die "$pkg $ver is not offered any more (see above); set LINUX_72_VERSION in scripts/lib.sh to an offered 7.2.y and re-run"
+		fi
+	elif ! ls "$d/${pkg}_"*.deb >/dev/null 2>&1; then
+		(cd "$d" && apt-get download "$pkg")
 	fi
-	ls "$d"/linux-source-6.12_*.deb
+	ls "$d/${pkg}_"*.deb
 }
 
 src_version() { # PACKAGE SUITE: the source version that SUITE's Sources index offers.
@@ -155,7 +179,8 @@ kexec_tools() {
 step "apt sources (bookworm-backports; trixie/sid deb-src)" apt_sources
 step "apt packages (LLVM 19, rustc-web $RUSTC_WEB_VERSION, QEMU, cross gcc)" apt_packages
 step "bindgen-cli $BINDGEN_VERSION (cargo)" bindgen
-step "linux-source-6.12 (.deb)" linux_source
+step "linux-source-7.2 $LINUX_72_VERSION (.deb, sid, mainline base)" linux_source 7.2 "$LINUX_72_VERSION"
+step "linux-source-6.12 (.deb, bookworm, LTS base)" linux_source 6.12
 step "busybox (static, riscv64)" busybox
 step "kexec-tools (static, riscv64)" kexec_tools
 log "setup complete"

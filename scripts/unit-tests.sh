@@ -12,7 +12,7 @@ logic() {
 }
 fmt() {
 	# The kernel's own rustfmt settings, Debian's rustfmt (as make rustfmtcheck).
-	/usr/bin/rustfmt --check --edition 2021 --config-path "$CACHE/linux/.rustfmt.toml" \
+	/usr/bin/rustfmt --check --edition 2021 --config-path "$KTREE/.rustfmt.toml" \
 		"$TOP"/arch/riscv/kernel/*.rs
 	echo "rustfmt: clean"
 }

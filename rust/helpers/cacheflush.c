@@ -3,7 +3,7 @@
 #include <linux/cacheflush.h>
 
 #ifdef CONFIG_RISCV
-void rust_helper_local_flush_icache_all(void)
+__rust_helper void rust_helper_local_flush_icache_all(void)
 {
 	local_flush_icache_all();
 }

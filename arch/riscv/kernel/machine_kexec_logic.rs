@@ -3,7 +3,9 @@
 //! The decisions of the RISC-V kexec machine layer, free of kernel calls.
 //!
 //! Everything here is plain arithmetic and bookkeeping so that it can be
-//! unit-tested on the host (`rustc --test`) as well as built into the kernel.
+//! unit-tested on the host (`rustc --test`) as well as built into the kernel,
+//! where the same tests run as the KUnit suite `riscv_kexec_logic`
+//! (`CONFIG_RISCV_KEXEC_RUST_KUNIT_TEST`).
 
 /// Size of `struct fdt_header` (ten big-endian 32-bit words).
 pub(crate) const FDT_HEADER_SIZE: usize = 40;
@@ -92,7 +94,13 @@ pub(crate) fn stub_va_pa_offset(va_pa_offset: usize, va_va_offset: usize) -> usi
     va_pa_offset.wrapping_sub(va_va_offset)
 }
 
-#[cfg(test)]
+// The same tests twice: libtest on the host, KUnit in the kernel (whose
+// `assert!`/`assert_eq!` the attribute replaces with KUnit's).
+#[cfg(any(test, CONFIG_RISCV_KEXEC_RUST_KUNIT_TEST))]
+#[cfg_attr(
+    CONFIG_RISCV_KEXEC_RUST_KUNIT_TEST,
+    ::kernel::macros::kunit_tests(riscv_kexec_logic)
+)]
 mod tests {
     use super::*;
 
@@ -124,16 +132,19 @@ mod tests {
             seg(true, 4096, 4096), // faulting user pointer
             seg(true, 4096, 4096), // bad magic
         ];
-        let mut probed = Vec::new();
+        // Only plausible segments are read.
+        let mut probed = [usize::MAX; 5];
+        let mut n = 0;
         let r = find_fdt(segs, |i| {
-            probed.push(i);
+            probed[n] = i;
+            n += 1;
             if i == 3 {
                 Probe::Unreadable
             } else {
                 Probe::NotFdt
             }
         });
-        assert_eq!(probed, [3, 4], "only plausible segments are read");
+        assert_eq!(&probed[..n], &[3, 4]);
         assert_eq!(
             r,
             Err(FdtMiss {

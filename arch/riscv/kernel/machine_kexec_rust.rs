@@ -17,7 +17,7 @@ use kernel::bindings;
 use kernel::error::{code::*, to_result};
 use kernel::ffi::{c_int, c_uint, c_ulong, c_void};
 use kernel::prelude::*;
-use kernel::uaccess::UserSlice;
+use kernel::uaccess::{UserPtr, UserSlice};
 
 mod machine_kexec_logic;
 
@@ -182,7 +182,7 @@ fn probe_segment(seg: &bindings::kexec_segment, file_mode: bool) -> Probe {
     } else {
         // SAFETY: outside file mode the union holds `buf`, a user pointer.
         let ubuf = unsafe { seg.__bindgen_anon_1.buf };
-        let mut reader = UserSlice::new(ubuf as usize, FDT_HEADER_SIZE).reader();
+        let mut reader = UserSlice::new(UserPtr::from_ptr(ubuf), FDT_HEADER_SIZE).reader();
         if reader.read_slice(&mut hdr.0).is_err() {
             return Probe::Unreadable;
         }
@@ -270,10 +270,18 @@ fn cleanup(image: &mut bindings::kimage) {
 }
 
 fn kexec(image: &bindings::kimage) -> ! {
-    // SAFETY: interrupts are off and this hart is the last one running.
-    let cpu = unsafe { bindings::smp_processor_id() };
-    // SAFETY: `cpu` is a valid CPU id.
-    let hartid = unsafe { bindings::cpuid_to_hartid_map(cpu as c_int) };
+    // SAFETY: raw_smp_processor_id() has no preconditions; interrupts are
+    // off and this hart is the last one running, so the id cannot change.
+    let cpu = unsafe { bindings::raw_smp_processor_id() } as usize;
+    // SAFETY: `__cpuid_to_hartid_map` has `NR_CPUS` entries, written during
+    // SMP bring-up and only read since; `cpu` is a valid CPU id, below
+    // `NR_CPUS`.
+    let hartid = unsafe {
+        core::ptr::addr_of!(bindings::__cpuid_to_hartid_map)
+            .cast::<c_ulong>()
+            .add(cpu)
+            .read()
+    };
     let jump_addr = image.start;
     let fdt_addr = image.arch.fdt_addr;
     let first_ind_entry = core::ptr::addr_of!(image.head) as c_ulong;
@@ -317,7 +325,7 @@ fn kexec(image: &bindings::kimage) -> ! {
 ///
 /// `image` must point to a valid `struct kimage` that the caller (the kexec
 /// core, holding `kexec_mutex`) owns for the duration of the call.
-#[no_mangle]
+#[export]
 pub unsafe extern "C" fn machine_kexec_prepare(image: *mut bindings::kimage) -> c_int {
     // SAFETY: valid and exclusively ours for the call (the caller's guarantee).
     let image = unsafe { &mut *image };
@@ -332,20 +340,97 @@ pub unsafe extern "C" fn machine_kexec_prepare(image: *mut bindings::kimage) -> 
 /// # Safety
 ///
 /// `image` must point to a valid `struct kimage` that is being freed.
-#[no_mangle]
+#[export]
 pub unsafe extern "C" fn machine_kexec_cleanup(image: *mut bindings::kimage) {
     // SAFETY: valid and exclusively ours for the call (the caller's guarantee).
     cleanup(unsafe { &mut *image });
 }
 
-/// Jumps to the loaded image; never returns.
+/// Jumps to the loaded image; never returns (C declares it `void`, which
+/// `#[export]` checks the signature against).
 ///
 /// # Safety
 ///
 /// `image` must point to a prepared `struct kimage`; the other harts are
 /// stopped and interrupts are disabled on this one.
-#[no_mangle]
-pub unsafe extern "C" fn machine_kexec(image: *mut bindings::kimage) -> ! {
+#[export]
+pub unsafe extern "C" fn machine_kexec(image: *mut bindings::kimage) {
     // SAFETY: valid for the rest of this kernel's life (the caller's guarantee).
     kexec(unsafe { &*image })
+}
+
+#[cfg(CONFIG_RISCV_KEXEC_RUST_KUNIT_TEST)]
+#[kunit_tests(riscv_kexec_alias)]
+mod tests {
+    use super::*;
+    use kernel::alloc::flags::GFP_KERNEL;
+    use kernel::page::Page;
+
+    /// The alias PTE's value, or 0 when nothing maps `addr`.
+    fn alias_pte(addr: c_ulong) -> c_ulong {
+        // SAFETY: virt_to_kpte() only walks init_mm's tables for `addr`.
+        let pte = unsafe { bindings::virt_to_kpte(addr) };
+        if pte.is_null() {
+            return 0;
+        }
+        // SAFETY: a non-NULL result points into a live page table.
+        unsafe { (*pte).pte }
+    }
+
+    fn perms(pte: c_ulong) -> (bool, bool, bool) {
+        let bit = |b: u32| pte & b as c_ulong != 0;
+        (
+            bit(bindings::_PAGE_READ),
+            bit(bindings::_PAGE_WRITE),
+            bit(bindings::_PAGE_EXEC),
+        )
+    }
+
+    #[test]
+    fn alias_maps_the_page_and_is_never_w_and_x() -> Result {
+        let page = Page::alloc_page(GFP_KERNEL)?;
+        // SAFETY: `page` outlives `alias`, which is dropped at the end of
+        // this scope.
+        let mut alias = unsafe { ControlAlias::map(page.as_ptr()) }?;
+        let addr = alias.addr();
+        // SAFETY: `page` is a valid page.
+        let linear = unsafe { bindings::page_address(page.as_ptr()) } as c_ulong;
+        assert!(addr != linear);
+        assert_eq!(perms(alias_pte(addr)), (true, true, false));
+
+        // What is written through the alias is in the page.
+        alias.write(stub())?;
+        let mut first = [0u8; 16];
+        // SAFETY: `first` is writable for its length, and nothing else
+        // accesses the page while it is read.
+        unsafe { page.read_raw(first.as_mut_ptr(), 0, first.len()) }?;
+        assert_eq!(&first[..], &stub()[..16]);
+
+        alias.seal()?;
+        assert_eq!(perms(alias_pte(addr)), (true, false, true));
+        // Sealed: no more writes.
+        assert!(alias.write(stub()).is_err());
+
+        drop(alias);
+        assert_eq!(alias_pte(addr) & bindings::_PAGE_PRESENT as c_ulong, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn va_va_offset_finds_the_page() -> Result {
+        let page = Page::alloc_page(GFP_KERNEL)?;
+        // SAFETY: `page` outlives the alias.
+        let alias = unsafe { ControlAlias::map(page.as_ptr()) }?;
+        // SAFETY: `page` is a valid page.
+        let linear = unsafe { bindings::page_address(page.as_ptr()) } as usize;
+        // SAFETY: `kernel_map` is written once during early boot.
+        let va_pa_offset = unsafe { bindings::kernel_map.va_pa_offset } as usize;
+        let vv = machine_kexec_logic::va_va_offset(linear, alias.addr() as usize);
+        let off = machine_kexec_logic::stub_va_pa_offset(va_pa_offset, vv);
+        // SAFETY: the alias is a live vmalloc-area mapping.
+        let pfn = unsafe { bindings::vmalloc_to_pfn(alias.addr() as *const c_void) } as usize;
+        let pa = pfn << bindings::PAGE_SHIFT;
+        assert_eq!((alias.addr() as usize).wrapping_sub(off), pa);
+        Ok(())
+    }
 }

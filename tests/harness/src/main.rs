@@ -22,7 +22,10 @@ const FATAL: &[&str] = &[
 ];
 
 struct Options {
+    /// `~/.cache/rvkexec`; each base's kernels are in `<cache>/<base>/out`.
     cache: PathBuf,
+    /// Kernel trees, in table order (`mainline`, `lts`).
+    bases: Vec<String>,
     top: PathBuf,
     kernels: Vec<String>,
     /// Kernel run only by scenarios with `baseline = true`.
@@ -55,7 +58,7 @@ fn main() {
         Ok(o) => o,
         Err(e) => {
             eprintln!("rvk-harness: {e}");
-            eprintln!("usage: rvk-harness --cache DIR --top DIR --kernels rust,c [--jobs N] [FILTER...]");
+            eprintln!("usage: rvk-harness --cache DIR --top DIR [--bases mainline,lts] --kernels rust,c [--baseline stock] [--jobs N] [FILTER...]");
             std::process::exit(2);
         }
     };
@@ -80,18 +83,34 @@ fn main() {
 
     let mut columns = opts.kernels.clone();
     columns.extend(opts.baseline.iter().cloned());
+    // Rows of the table: (base, scenario) for each scenario the base runs.
+    let mut rows = Vec::new();
+    for b in &opts.bases {
+        let base = spec
+            .bases
+            .get(b)
+            .unwrap_or_else(|| die(&format!("base {b:?} is not in [bases] of {file:?}")));
+        for s in scenarios.iter().filter(|s| base.runs(&s.name)) {
+            rows.push((b.clone(), s.clone()));
+        }
+    }
+    if rows.is_empty() {
+        die("no scenario runs on these bases");
+    }
     let mut work = Vec::new();
-    for (si, s) in scenarios.iter().enumerate() {
+    for (ri, (b, s)) in rows.iter().enumerate() {
         for (ki, k) in columns.iter().enumerate() {
-            if ki < opts.kernels.len() || s.baseline {
-                work.push((si, ki, s.clone(), k.clone()));
+            if (ki < opts.kernels.len() || s.baseline) && s.runs_on(k) {
+                work.push((ri, ki, b.clone(), s.clone(), k.clone()));
             }
         }
     }
+    work.reverse();
     let total = work.len();
     println!(
-        "running {} scenarios x {} kernels ({total} runs, {} at a time); logs in {}",
-        scenarios.len(),
+        "running {} scenario rows on {} x {} kernels ({total} runs, {} at a time); logs in {}",
+        rows.len(),
+        opts.bases.join(","),
         columns.len(),
         opts.jobs,
         logs.display()
@@ -113,17 +132,17 @@ fn main() {
         let snippets = spec.snippets.clone();
         let logs = logs.clone();
         threads.push(std::thread::spawn(move || loop {
-            let Some((si, ki, s, k)) = queue.lock().unwrap().pop() else {
+            let Some((ri, ki, b, s, k)) = queue.lock().unwrap().pop() else {
                 break;
             };
-            let o = run_one(&s, &k, &cache, &spec_defaults, &snippets, &logs);
+            let o = run_one(&s, &b, &k, &cache.join(&b), &spec_defaults, &snippets, &logs);
             let tag = match o.verdict {
                 Verdict::Pass => "PASS",
                 Verdict::XFail => "XFAIL",
                 Verdict::Fail => "FAIL",
                 Verdict::XPass => "XPASS",
             };
-            println!("  {tag:5} {:28} {:5} {:6.1}s {}", s.name, k, o.secs, o.why);
+            println!("  {tag:5} {:28} {:8} {:5} {:6.1}s {}", s.name, b, k, o.secs, o.why);
             if matches!(o.verdict, Verdict::Fail | Verdict::XPass) {
                 println!("        {}", s.doc);
                 for l in &o.tail {
@@ -131,14 +150,17 @@ fn main() {
                 }
                 println!("        full log: {}", o.log.display());
             }
-            results.lock().unwrap().push((si, ki, o));
+            results.lock().unwrap().push((ri, ki, o));
         }));
     }
     for t in threads {
         t.join().expect("worker thread panicked");
     }
     let results = results.lock().unwrap();
-    print_table(&scenarios, &columns, &results, started.elapsed());
+    print_table(&rows, &columns, &results, started.elapsed());
+    for b in &opts.bases {
+        println!("base {b}: {}", spec.bases[b].doc);
+    }
     let failed = results
         .iter()
         .filter(|(_, _, o)| matches!(o.verdict, Verdict::Fail | Verdict::XPass))
@@ -156,6 +178,7 @@ fn parse_args() -> Result<Options, String> {
     let mut cache = None;
     let mut top = None;
     let mut kernels = vec!["rust".to_string(), "c".to_string()];
+    let mut bases = vec!["mainline".to_string()];
     let mut baseline = None;
     let mut jobs = 2;
     let mut only = Vec::new();
@@ -167,6 +190,7 @@ fn parse_args() -> Result<Options, String> {
             "--top" => top = Some(PathBuf::from(val()?)),
             "--kernels" => kernels = val()?.split(',').map(str::to_string).collect(),
             "--baseline" => baseline = Some(val()?),
+            "--bases" => bases = val()?.split(',').map(str::to_string).collect(),
             "--jobs" => jobs = val()?.parse().map_err(|_| "bad --jobs")?,
             f if f.starts_with("--") => return Err(format!("unknown option {f}")),
             f => only.push(f.to_string()),
@@ -175,6 +199,7 @@ fn parse_args() -> Result<Options, String> {
     Ok(Options {
         cache: cache.ok_or("--cache is required")?,
         top: top.ok_or("--top is required")?,
+        bases,
         kernels,
         baseline,
         only,
@@ -183,24 +208,28 @@ fn parse_args() -> Result<Options, String> {
 }
 
 /// A marker unique to this run, so an old log or kernel A cannot fake it.
-fn fresh_marker(scenario: &str, kernel: &str) -> String {
+fn fresh_marker(scenario: &str, base: &str, kernel: &str) -> String {
     let t = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    format!("{scenario}.{kernel}.{:x}", (t ^ u128::from(std::process::id())) & 0xffff_ffff)
+    format!(
+        "{scenario}.{base}.{kernel}.{:x}",
+        (t ^ u128::from(std::process::id())) & 0xffff_ffff
+    )
 }
 
 fn run_one(
     s: &Scenario,
+    base: &str,
     kernel: &str,
     cache: &Path,
     defaults: &(String, u32, u64, String),
     snippets: &std::collections::BTreeMap<String, String>,
     logs: &Path,
 ) -> Outcome {
-    let marker = fresh_marker(&s.name, kernel);
-    let log = logs.join(format!("{}.{kernel}.log", s.name));
+    let marker = fresh_marker(&s.name, base, kernel);
+    let log = logs.join(format!("{}.{base}.{kernel}.log", s.name));
     let expect: Vec<(String, Pattern)> = s
         .expect
         .iter()
@@ -315,6 +344,9 @@ fn run_one(
         if line.contains("Attempted to kill init") {
             break "init died".to_string();
         }
+        if let Some(f) = s.fatal.iter().find(|f| line.contains(f.as_str())) {
+            break format!("console shows {f:?}");
+        }
         if !s.allow_panic {
             if let Some(f) = FATAL.iter().find(|f| line.contains(*f)) {
                 break format!("console shows {f:?}");
@@ -331,7 +363,7 @@ fn run_one(
     let _ = child.wait();
     out.secs = started.elapsed().as_secs_f64();
     let passed = why.is_empty();
-    let xfail = s.xfail.get(kernel);
+    let xfail = s.xfail_reason(base, kernel);
     out.verdict = match (passed, xfail) {
         (true, None) => Verdict::Pass,
         (false, None) => Verdict::Fail,
@@ -349,20 +381,20 @@ fn run_one(
 }
 
 fn print_table(
-    scenarios: &[Scenario],
+    rows: &[(String, Scenario)],
     kernels: &[String],
     results: &[(usize, usize, Outcome)],
     wall: Duration,
 ) {
     println!();
-    print!("{:28}", "scenario");
+    print!("{:28} | {:8}", "scenario", "base");
     for k in kernels {
         print!(" | {:14}", format!("{k} kernel"));
     }
     println!(" | figures");
-    println!("{}", "-".repeat(28 + kernels.len() * 17 + 10));
-    for (si, s) in scenarios.iter().enumerate() {
-        print!("{:28}", s.name);
+    println!("{}", "-".repeat(39 + kernels.len() * 17 + 10));
+    for (si, (b, s)) in rows.iter().enumerate() {
+        print!("{:28} | {:8}", s.name, b);
         let mut figures = Vec::new();
         for (ki, k) in kernels.iter().enumerate() {
             let Some((_, _, o)) = results.iter().find(|(a, b, _)| *a == si && *b == ki) else {

@@ -11,8 +11,30 @@ pub struct File {
     /// Named text snippets, used in `expect` as `@name`.
     #[serde(default)]
     pub snippets: BTreeMap<String, String>,
+    /// The kernel trees scenarios run on (`mainline`, `lts`), by name.
+    #[serde(default)]
+    pub bases: BTreeMap<String, Base>,
     /// The scenarios, in the order they run and print.
     pub scenario: Vec<Scenario>,
+}
+
+/// One kernel base: which scenarios run on it.
+#[derive(Deserialize, Clone)]
+pub struct Base {
+    /// What the base is, for the table's legend.
+    pub doc: String,
+    /// Names (after expansion) of the scenarios that run on this base;
+    /// absent: all of them.
+    pub scenarios: Option<Vec<String>>,
+}
+
+impl Base {
+    /// Whether scenario `name` runs on this base.
+    pub fn runs(&self, name: &str) -> bool {
+        self.scenarios
+            .as_ref()
+            .is_none_or(|l| l.iter().any(|n| n == name))
+    }
 }
 
 /// Defaults for every scenario.
@@ -43,9 +65,16 @@ pub struct Scenario {
     pub append: String,
     /// Console lines that must appear, in this order.
     pub expect: Vec<String>,
-    /// Kernels on which the scenario is expected to fail (and why).
+    /// Where the scenario is expected to fail (and why), keyed by
+    /// `<base>.<kernel>`, `<kernel>` or `<base>`, in that order of precedence.
     #[serde(default)]
     pub xfail: BTreeMap<String, String>,
+    /// Console text that fails the run at once (e.g. KTAP's `not ok`).
+    #[serde(default)]
+    pub fatal: Vec<String>,
+    /// Only these kernels run the scenario (empty: every kernel).
+    #[serde(default)]
+    pub kernels: Vec<String>,
     /// The guest is allowed to panic (crash kexec).
     #[serde(default)]
     pub allow_panic: bool,
@@ -64,6 +93,19 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Why the scenario is expected to fail on `kernel` of `base`, if it is.
+    pub fn xfail_reason(&self, base: &str, kernel: &str) -> Option<&String> {
+        self.xfail
+            .get(&format!("{base}.{kernel}"))
+            .or_else(|| self.xfail.get(kernel))
+            .or_else(|| self.xfail.get(base))
+    }
+
+    /// Whether the scenario runs on `kernel` at all.
+    pub fn runs_on(&self, kernel: &str) -> bool {
+        self.kernels.is_empty() || self.kernels.iter().any(|k| k == kernel)
+    }
+
     /// Expands `pagings` x `mems` into one scenario each.
     pub fn expand(&self) -> Result<Vec<Scenario>, String> {
         let pagings: Vec<Option<&str>> = if self.pagings.is_empty() {
@@ -161,7 +203,34 @@ impl Pattern {
 
 #[cfg(test)]
 mod tests {
-    use super::Pattern;
+    use super::{Base, Pattern, Scenario};
+
+    fn scenario(xfail: &[(&str, &str)]) -> Scenario {
+        let mut s: Scenario = toml::from_str("name = \"x\"\ndoc = \"d\"\nexpect = []").unwrap();
+        for (k, v) in xfail {
+            s.xfail.insert(k.to_string(), v.to_string());
+        }
+        s
+    }
+
+    #[test]
+    fn xfail_precedence() {
+        let s = scenario(&[("lts", "base"), ("stock", "kernel"), ("lts.rust", "both")]);
+        assert_eq!(s.xfail_reason("lts", "rust").unwrap(), "both");
+        assert_eq!(s.xfail_reason("lts", "stock").unwrap(), "kernel");
+        assert_eq!(s.xfail_reason("lts", "c").unwrap(), "base");
+        assert_eq!(s.xfail_reason("mainline", "stock").unwrap(), "kernel");
+        assert!(s.xfail_reason("mainline", "rust").is_none());
+    }
+
+    #[test]
+    fn base_subset() {
+        let all = Base { doc: String::new(), scenarios: None };
+        let some = Base { doc: String::new(), scenarios: Some(vec!["kdump".into()]) };
+        assert!(all.runs("churn"));
+        assert!(some.runs("kdump"));
+        assert!(!some.runs("kdump-from-hart3"));
+    }
 
     #[test]
     fn literal() {
