@@ -20,6 +20,8 @@ assemble() {
 		riscv64-linux-gnu-gcc -static -O2 -Wall -Werror -o "$R/bin/$(basename "$t" .c)" "$t"
 	done
 	cp "$TOP"/tests/guest/*.sh "$R/tests/"
+	# A crafted ELF for the loader's bad-input case.
+	python3 "$TOP/tests/guest/tools/mk-bss-gap-elf.py" "$R/boot/bss-gap.elf"
 	local k o
 	for k in "${kernels[@]}"; do
 		o=$KOUT/$k

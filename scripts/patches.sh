@@ -17,7 +17,17 @@ OUT=$TOP/out/patches/$BASE
 AM=$BCACHE/am-check
 BISECT=0
 [ "${1:-}" = --bisect ] && BISECT=1
-export GIT_AUTHOR_NAME="rvkexec developers" GIT_AUTHOR_EMAIL=rvkexec@localhost
+# The author and Signed-off-by come from git config (user.name, user.email);
+# without them a marked placeholder stands in and the series cannot be sent.
+SENDER_NAME=$(git -C "$TOP" config user.name || true)
+SENDER_EMAIL=$(git -C "$TOP" config user.email || true)
+PLACEHOLDER=0
+if [ -z "$SENDER_NAME" ] || [ -z "$SENDER_EMAIL" ]; then
+	SENDER_NAME="PLACEHOLDER (set git config user.name)"
+	SENDER_EMAIL="placeholder@invalid"
+	PLACEHOLDER=1
+fi
+export GIT_AUTHOR_NAME=$SENDER_NAME GIT_AUTHOR_EMAIL=$SENDER_EMAIL
 export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
 # Fixed dates: the same sources give the same series, byte for byte.
 export GIT_AUTHOR_DATE="2026-11-25T00:00:00Z" GIT_COMMITTER_DATE="2026-11-25T00:00:00Z"
@@ -49,7 +59,9 @@ commits() {
 			esac
 		done
 		tree=$(git -C "$T" write-tree)
-		parent=$(sed '/^---files---$/,$d' "$msg" | git -C "$T" commit-tree "$tree" -p "$parent")
+		parent=$(sed -e '/^---files---$/,$d' -e "s|@SOB@|$SENDER_NAME <$SENDER_EMAIL>|g" \
+			-e "s|@BASE@|$(git -C "$T" log -1 --format=%s pristine | sed 's/ (.*//')|g" "$msg" |
+			git -C "$T" commit-tree "$tree" -p "$parent")
 	done
 	unset GIT_INDEX_FILE
 	git -C "$T" update-ref refs/heads/series "$parent"
@@ -59,6 +71,11 @@ commits() {
 format() {
 	rm -rf "$OUT" && mkdir -p "$OUT"
 	git -C "$T" format-patch -q --cover-letter --base=pristine -o "$OUT" pristine..series
+	# The Rust patches are an RFC (series/cover-letter.txt says why).
+	local p
+	for p in "$OUT"/000[678]-*.patch; do
+		sed -i '0,/^Subject: \[PATCH /s//Subject: [RFC PATCH /' "$p"
+	done
 	local cover=$OUT/0000-cover-letter.patch
 	python3 - "$cover" "$TOP/series/cover-letter.txt" "$(git -C "$T" log -1 --format=%s pristine)" "$BASE" <<'PY'
 import sys
@@ -110,6 +127,22 @@ am_check() {
 	echo "git am: $(git rev-list --count pristine..HEAD) patches applied on $(git log -1 --format=%s pristine)"
 }
 
+# The documentation of the series, built by Sphinx from the git am result:
+# any warning that names one of our pages fails (the rest of the tree's
+# warnings are not ours to fix).
+docs() {
+	local o=$BCACHE/out/docs log
+	mkdir -p "$o"
+	log=$o/htmldocs.log
+	make -s -C "$AM" O="$o" SPHINXDIRS=arch/riscv htmldocs >"$log" 2>&1 ||
+		{ tail -20 "$log"; die "make htmldocs (SPHINXDIRS=arch/riscv) failed; see $log"; }
+	if grep -E 'arch/riscv/(kexec|index)\.rst' "$log" | grep -iE 'warning|error'; then
+		die "Sphinx warns about our documentation (above; full log $log)"
+	fi
+	[ -f "$o/Documentation/output/arch/riscv/kexec.html" ] || die "Sphinx did not build arch/riscv/kexec.html"
+	echo "Sphinx: arch/riscv built, kexec.html without warnings ($(grep -ciE 'warning' "$log") warnings elsewhere in the tree)"
+}
+
 cover() {
 	local c=$OUT/0000-cover-letter.patch tmp
 	tmp=$(mktemp)
@@ -125,15 +158,15 @@ cover() {
 		if [ -f "$TOP/out/check.txt" ]; then
 			echo
 			echo "Test table (make check, scenario x kernel):"
-			sed -n '/^scenario /,/ passed, /p' "$TOP/out/check.txt" | cut -c1-60 | sed 's/^/  /'
+			sed -n "/^scenario /,/ passed, /p" "$TOP/out/check.txt" | cut -c1-90 | sed 's/^/  /'
 		fi
 	} >"$tmp"
 	# Insert before the shortlog/diffstat that format-patch wrote.
-	python3 - "$c" "$tmp" <<'PY'
+	python3 - "$c" "$tmp" "$SENDER_NAME" <<'PY'
 import sys
 c, extra = sys.argv[1], open(sys.argv[2]).read()
 s = open(c).read()
-head, sep, tail = s.partition("\nrvkexec developers (")
+head, sep, tail = s.partition("\n" + sys.argv[3] + " (")
 open(c, "w").write(head + "\n" + extra + sep + tail)
 PY
 	rm -f "$tmp"
@@ -169,6 +202,10 @@ step "series commits on the pristine tree" commits
 step "format-patch --cover-letter" format
 step "git am on a fresh pristine checkout" am_check
 step "checkpatch.pl --strict" checkpatch
+step "Sphinx: Documentation/arch/riscv" docs
 step "cover letter: maintainers, kept warnings, test table" cover
+if [ "$PLACEHOLDER" -eq 1 ]; then
+	log "NOTE: no git config user.name/user.email: the series is signed off by a placeholder and cannot be sent"
+fi
 [ "$BISECT" -eq 0 ] || step "build every prefix, Rust switch on and off" bisect
 log "series in $OUT"

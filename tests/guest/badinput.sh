@@ -10,8 +10,10 @@ for m in $(arg modes | tr , ' '); do
 done
 # kexec_file_load of a file that is not a kernel (a shell script).
 [ -n "$(arg notkernel)" ] && rvk-kexec-load file /tests/lib.sh
+# kexec_file_load of an ELF whose PT_LOADs share a page after a .bss.
+[ -n "$(arg elfbss)" ] && rvk-kexec-load file /boot/bss-gap.elf
 echo "RVK-BADINPUT kernel still answers: $(cat /proc/loadavg)"
-run kexec -l "$(image Image)" --initrd="$(self_initrd)" --append="$(next_cmdline)" ||
-	fail "kexec -l after bad input failed"
+run kexec -c -l "$(image Image)" --initrd="$(self_initrd)" --append="$(next_cmdline)" ||
+	fail "kexec -c -l after bad input failed"
 run kexec -e
 fail "kexec -e returned"

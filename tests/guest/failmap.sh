@@ -23,12 +23,12 @@ cmd=$(next_cmdline)
 # Only this subshell (and the kexec it runs) is marked to fail.
 (
 	echo 1 >/proc/self/make-it-fail
-	kexec -l "$img" --initrd="$initrd" --append="$cmd" 2>/tmp/kexec.err
+	kexec -c -l "$img" --initrd="$initrd" --append="$cmd" 2>/tmp/kexec.err
 	echo "RVK-INJECT injected: rc=$? loaded=$(cat /sys/kernel/kexec_loaded) err=$(grep -o 'Cannot allocate memory' /tmp/kexec.err | head -1)"
 )
 after=$(vmapped)
 [ "$after" = "$before" ] && same=unchanged || same=changed
 echo "RVK-INJECT vmalloc area after the failure: $same (page-table lines $before -> $after)"
-run kexec -l "$img" --initrd="$initrd" --append="$cmd" || fail "kexec -l after the injected failure failed"
+run kexec -c -l "$img" --initrd="$initrd" --append="$cmd" || fail "kexec -c -l after the injected failure failed"
 run kexec -e
 fail "kexec -e returned"

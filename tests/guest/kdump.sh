@@ -7,11 +7,11 @@ case $(arg stage) in
 	img=$(image Image)
 	initrd=$(self_initrd)
 	cmd="$(next_cmdline) maxcpus=1"
-	run kexec -p "$img" --initrd="$initrd" --append="$cmd" || fail "kexec -p failed"
+	run kexec -c -p "$img" --initrd="$initrd" --append="$cmd" || fail "kexec -p failed"
 	a=$(cat /sys/kernel/kexec_crash_loaded)
 	run kexec -p -u || fail "kexec -p -u failed"
 	echo "RVK-KDUMP load/unload: crash_loaded $a -> $(cat /sys/kernel/kexec_crash_loaded)"
-	run kexec -p "$img" --initrd="$initrd" --append="$cmd" || fail "kexec -p failed"
+	run kexec -c -p "$img" --initrd="$initrd" --append="$cmd" || fail "kexec -p failed"
 	echo "RVK: crash loaded: $(cat /sys/kernel/kexec_crash_loaded)"
 	cpu=$(arg cpu)
 	taskset -c "${cpu:-0}" sh -c 'echo c >/proc/sysrq-trigger'

@@ -3,8 +3,8 @@ case $(arg stage) in
 1)
 	initrd=$(self_initrd)
 	t0=$(uptime_ms)
-	run kexec -l "$(image Image)" --initrd="$initrd" \
-		--append="$(next_cmdline)" || fail "kexec -l failed"
+	run kexec -c -l "$(image Image)" --initrd="$initrd" \
+		--append="$(next_cmdline)" || fail "kexec -c -l failed"
 	echo "RVK-TIME load_ms=$(($(uptime_ms) - t0))"
 	run kexec -e
 	fail "kexec -e returned"

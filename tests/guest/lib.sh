@@ -32,11 +32,12 @@ next_cmdline() {
 }
 
 # self_initrd [boot]: a copy of this rootfs as a cpio archive for the next
-# kernel; with "boot", /boot (the kernel images) is included.
+# kernel; with "boot", the Image files of /boot are included (what a next
+# kexec_load needs; the ELF files would only make each hop slower).
 self_initrd() {
 	local out=/tmp/self.cpio
 	(cd / && if [ "$1" = boot ]; then
-		find . -xdev -print
+		find . -xdev \( -path './boot/*.elf' -o -path './boot/vmlinux-*' \) -prune -o -print
 	else
 		find . -xdev -path ./boot -prune -o -print
 	fi | cpio -o -H newc >"$out" 2>/dev/null) || fail "cpio of the rootfs failed"
@@ -63,14 +64,18 @@ marker() { echo "RVK-MARKER $(arg marker) from stage $(arg stage) ($(variant))";
 reboot_into() {
 	local kind=$1 v=$2
 	shift 2
-	run kexec -l "$(image "$kind" "$v")" --initrd="$(self_initrd boot)" \
-		--append="$(next_cmdline "$@")" || fail "kexec -l failed"
+	run kexec -c -l "$(image "$kind" "$v")" --initrd="$(self_initrd boot)" \
+		--append="$(next_cmdline "$@")" || fail "kexec -c -l failed"
 	run kexec -e
 	fail "kexec -e returned"
 }
 
 # Milliseconds since boot (10 ms resolution).
 uptime_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+
+# kexec-tools tries kexec_file_load first and falls back to kexec_load; the
+# scripts pass -c (kexec_load only) wherever kexec_load is what they test,
+# and -s where it is kexec_file_load.
 
 # run CMD...: run a command, echo it and its exit status.
 run() {

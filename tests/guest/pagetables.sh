@@ -11,7 +11,7 @@ execs() { section "vmalloc() area" | grep -c ' X \. R V'; }
 echo "RVK-PT paging: $(grep -m1 '^mmu' /proc/cpuinfo | tr -d '\t ')"
 section "Linear mapping" >/tmp/linear.before
 exec_before=$(execs)
-run kexec -l "$(image Image)" --append="$(next_cmdline)" || fail "kexec -l failed"
+run kexec -c -l "$(image Image)" --append="$(next_cmdline)" || fail "kexec -c -l failed"
 section "Linear mapping" >/tmp/linear.loaded
 changed=$(diff /tmp/linear.before /tmp/linear.loaded | grep -c '^[-+]0x')
 alias=$(section "vmalloc() area" | grep -c '4K PTE .* X \. R V')
@@ -19,4 +19,8 @@ echo "RVK-PT loaded: linear_changed_lines=$changed wx_mappings=$(wx) exec_vmallo
 diff /tmp/linear.before /tmp/linear.loaded | grep '^[-+]0x' | head -6 | sed 's/^/RVK-PT-DIFF /'
 run kexec -u || fail "kexec -u failed"
 echo "RVK-PT unloaded: exec_vmalloc_extra=$(($(execs) - exec_before)) wx_mappings=$(wx)"
-reboot_into Image ""
+# B only prints the marker: its initramfs needs no kernels (/boot).
+run kexec -c -l "$(image Image)" --initrd="$(self_initrd)" --append="$(next_cmdline)" ||
+	fail "kexec -c -l failed"
+run kexec -e
+fail "kexec -e returned"

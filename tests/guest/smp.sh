@@ -5,7 +5,7 @@ cpu=$(arg cpu)
 case $(arg stage) in
 1)
 	echo "RVK-SMP A: boot hart $(boot_hart), $(grep -c ^processor /proc/cpuinfo) cpus, kexec from cpu $cpu (hart $(awk -v c="$cpu" '/^processor/ { p = $3 } /^hart\t*:/ && p == c { print $3 }' /proc/cpuinfo))"
-	run kexec -l "$(image Image)" --initrd="$(self_initrd)" --append="$(next_cmdline)" || fail "kexec -l failed"
+	run kexec -c -l "$(image Image)" --initrd="$(self_initrd)" --append="$(next_cmdline)" || fail "kexec -c -l failed"
 	run taskset -c "$cpu" kexec -e
 	fail "kexec -e returned"
 	;;

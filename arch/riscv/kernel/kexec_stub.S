@@ -23,8 +23,12 @@
  *   a1-a3  kept for the hand-over
  *
  * Hand-over to the new kernel: a0 = hart id, a1 = FDT, t0 = entry point
- * (the register we jump through); every other GPR is zero, as are sscratch
- * (the new kernel takes it as "trap from kernel"), sepc, scause and stval.
+ * (the register we jump through); every other GPR is zero, as is sscratch
+ * (the new kernel takes it as "trap from kernel"). After relocation sepc,
+ * scause and stval are zero too. On the crash path they are zero if the
+ * hart reaches the entry through the jump after the satp write, and hold
+ * the instruction fault's values if it gets there through stvec; the new
+ * kernel's head.S reads none of them.
  *
  * The head entry is always IND_INDIRECTION or IND_DONE (kimage_add_entry()
  * starts a fresh indirection page before the first destination), so after
@@ -160,9 +164,24 @@ riscv_kexec_stub_end:
 SYM_DATA(riscv_kexec_stub_size, .long riscv_kexec_stub_end - riscv_kexec_stub)
 
 /*
+ * fence.i on this hart, for machine_kexec() before it calls the stub: the
+ * stub was written through the alias, and this hart may hold stale
+ * instruction cache lines of the control page (as local_flush_icache_all()
+ * in C, which Rust cannot call: it is inline).
+ */
+	.text
+SYM_FUNC_START(riscv_kexec_fence_i)
+	fence.i
+	ret
+SYM_FUNC_END(riscv_kexec_fence_i)
+
+/*
  * Crash kexec: the capture kernel is already in place, so nothing is copied
- * and this runs from kernel text. Same arguments as riscv_kexec_stub. The
- * satp write makes the next fetch fault into stvec, the new kernel's entry.
+ * and this runs from kernel text. Same arguments as riscv_kexec_stub. After
+ * the satp write the next fetch, from a kernel virtual address in bare mode,
+ * normally faults into stvec: the new kernel's entry. A hart that still
+ * fetches from its pipeline takes the jump below to the same place, so the
+ * code never runs past its end either way.
  */
 	.text
 SYM_CODE_START(riscv_kexec_stub_norelocate)
@@ -172,4 +191,6 @@ SYM_CODE_START(riscv_kexec_stub_norelocate)
 	csrw	CSR_STVEC, t0
 	fence.i
 	csrw	CSR_SATP, zero
+	sfence.vma
+	jr	t0
 SYM_CODE_END(riscv_kexec_stub_norelocate)

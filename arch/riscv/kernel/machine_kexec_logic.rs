@@ -24,8 +24,11 @@ pub(crate) struct SegmentInfo {
 /// The result of reading and checking one segment's header.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Probe {
-    /// A valid FDT header.
-    Fdt,
+    /// A valid FDT header announcing a blob of `totalsize` bytes.
+    Fdt {
+        /// The header's `totalsize` field.
+        totalsize: usize,
+    },
     /// The buffer could not be read (a faulting user pointer).
     Unreadable,
     /// The buffer was read but is not an FDT.
@@ -43,14 +46,22 @@ pub(crate) struct FdtMiss {
     pub(crate) unreadable: usize,
     /// Segments whose header is not a valid FDT header.
     pub(crate) not_fdt: usize,
+    /// Segments with a valid header whose `totalsize` exceeds the buffer.
+    pub(crate) truncated: usize,
+}
+
+/// The `totalsize` field of an FDT header (big-endian, at byte 4).
+pub(crate) fn fdt_totalsize(hdr: &[u8; FDT_HEADER_SIZE]) -> usize {
+    u32::from_be_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]) as usize
 }
 
 /// Returns the index of the first segment that holds an FDT.
 ///
 /// Like the C implementation, a segment is only probed when its memory size
 /// exceeds an FDT header; unlike it, the source buffer must also hold a whole
-/// header, so a short buffer is never read past its end. `probe` reads and
-/// checks the header of the segment with the given index.
+/// header, so a short buffer is never read past its end, and the whole blob
+/// the header announces (`totalsize`), so a truncated FDT is refused. `probe`
+/// reads and checks the header of the segment with the given index.
 pub(crate) fn find_fdt(
     segments: impl IntoIterator<Item = SegmentInfo>,
     mut probe: impl FnMut(usize) -> Probe,
@@ -63,13 +74,28 @@ pub(crate) fn find_fdt(
             miss.no_buf += 1;
         } else {
             match probe(i) {
-                Probe::Fdt => return Ok(i),
+                Probe::Fdt { totalsize } if totalsize <= seg.bufsz => return Ok(i),
+                Probe::Fdt { .. } => miss.truncated += 1,
                 Probe::Unreadable => miss.unreadable += 1,
                 Probe::NotFdt => miss.not_fdt += 1,
             }
         }
     }
     Err(miss)
+}
+
+/// Whether the head entry of an image's indirection list is one the
+/// relocation stub can start from: an `IND_INDIRECTION` entry (the first
+/// page of entries, the flag alone among `ind_flags`) or exactly `IND_DONE`
+/// (nothing to copy). kimage_add_entry() always starts with an indirection
+/// page; anything else would make the stub copy to or read from address 0.
+pub(crate) fn head_is_valid(
+    head: usize,
+    ind_flags: usize,
+    ind_indirection: usize,
+    ind_done: usize,
+) -> bool {
+    head & ind_flags == ind_indirection || head == ind_done
 }
 
 /// Whether a stub of `stub_size` bytes fits in a control page of
@@ -119,7 +145,13 @@ mod tests {
             seg(true, 4096, 4096),
             seg(true, 4096, 4096),
         ];
-        let r = find_fdt(segs, |i| if i >= 1 { Probe::Fdt } else { Probe::NotFdt });
+        let r = find_fdt(segs, |i| {
+            if i >= 1 {
+                Probe::Fdt { totalsize: 4096 }
+            } else {
+                Probe::NotFdt
+            }
+        });
         assert_eq!(r, Ok(1));
     }
 
@@ -151,14 +183,58 @@ mod tests {
                 too_small: 2,
                 no_buf: 1,
                 unreadable: 1,
-                not_fdt: 1
+                not_fdt: 1,
+                truncated: 0
             })
         );
     }
 
     #[test]
+    fn truncated_fdt_is_refused() {
+        // A valid header whose blob is longer than the segment's buffer,
+        // then one that fits exactly.
+        let segs = [seg(true, 64, 4096), seg(true, 2048, 4096)];
+        let r = find_fdt(segs, |i| Probe::Fdt {
+            totalsize: [1500, 2048][i],
+        });
+        assert_eq!(r, Ok(1));
+        let r = find_fdt([seg(true, 64, 4096)], |_| Probe::Fdt { totalsize: 65 });
+        assert_eq!(
+            r,
+            Err(FdtMiss {
+                truncated: 1,
+                ..FdtMiss::default()
+            })
+        );
+    }
+
+    #[test]
+    fn totalsize_is_big_endian_at_offset_4() {
+        let mut hdr = [0u8; FDT_HEADER_SIZE];
+        hdr[..8].copy_from_slice(&[0xd0, 0x0d, 0xfe, 0xed, 0x00, 0x01, 0x02, 0x03]);
+        assert_eq!(fdt_totalsize(&hdr), 0x0001_0203);
+    }
+
+    #[test]
     fn no_segments_no_fdt() {
-        assert_eq!(find_fdt([], |_| Probe::Fdt), Err(FdtMiss::default()));
+        assert_eq!(
+            find_fdt([], |_| Probe::Fdt { totalsize: 64 }),
+            Err(FdtMiss::default())
+        );
+    }
+
+    #[test]
+    fn head_entry_must_start_the_list() {
+        // IND_DESTINATION 1, IND_INDIRECTION 2, IND_DONE 4, IND_SOURCE 8.
+        let valid = |head| head_is_valid(head, 15, 2, 4);
+        assert!(valid(0x8123_4000 | 2));
+        assert!(valid(4));
+        assert!(!valid(0));
+        assert!(!valid(0x8123_4000 | 1));
+        assert!(!valid(0x8123_4000 | 8));
+        // Two flags at once: the stub would take it as IND_SOURCE.
+        assert!(!valid(0x8123_4000 | 8 | 2));
+        assert!(!valid(0x8123_4000 | 4));
     }
 
     #[test]

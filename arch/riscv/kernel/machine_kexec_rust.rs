@@ -12,10 +12,12 @@
 //! The decisions live in [`machine_kexec_logic`]; this file holds the calls
 //! into the kernel and the C entry points, which hand over at once.
 
+use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::error::{code::*, to_result};
 use kernel::ffi::{c_int, c_uint, c_ulong, c_void};
+use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
 use kernel::uaccess::{UserPtr, UserSlice};
 
@@ -23,11 +25,13 @@ mod machine_kexec_logic;
 
 use machine_kexec_logic::{FdtMiss, Probe, SegmentInfo, FDT_HEADER_SIZE};
 
-/// Prefix of the `pr_*!` messages, as `pr_fmt` gives the C side.
+/// Prefix of the `pr_*!` messages (the Rust macros always print one; the
+/// texts after it are the C implementation's).
 const __LOG_PREFIX: &[u8] = b"kexec\0";
 
-/// Pages in the control page: `KEXEC_CONTROL_PAGE_SIZE` is `PAGE_SIZE` on RISC-V.
+/// Pages in the control page (`KEXEC_CONTROL_PAGE_SIZE`, one page on RISC-V).
 const CONTROL_PAGES: c_uint = 1;
+const _: () = assert!(CONTROL_PAGES as usize * PAGE_SIZE == bindings::KEXEC_CONTROL_PAGE_SIZE);
 const _: () = assert!(core::mem::size_of::<bindings::fdt_header>() == FDT_HEADER_SIZE);
 
 /// The signature shared by the relocation stub and the crash path.
@@ -44,6 +48,8 @@ extern "C" {
     static riscv_kexec_stub: [u8; 0];
     /// Size of the relocation stub in bytes.
     static riscv_kexec_stub_size: c_uint;
+    /// `fence.i` on this hart (`local_flush_icache_all()`, which is inline).
+    fn riscv_kexec_fence_i();
     /// Jumps to a crash kernel that is already in place.
     fn riscv_kexec_stub_norelocate(
         first_ind_entry: c_ulong,
@@ -63,11 +69,12 @@ extern "C" {
 /// # Invariants
 ///
 /// `addr` was returned by `vm_map_ram()` for [`CONTROL_PAGES`] pages and stays
-/// mapped until `drop`. `exec` is true once `set_memory_x()` may have changed
-/// the alias.
+/// mapped until `drop`. While `sealed` is false the alias is writable and not
+/// executable; `sealed` turns true when sealing starts, and from then on the
+/// alias may be read-only and may be executable, until `unseal()`.
 struct ControlAlias {
     addr: NonNull<u8>,
-    exec: bool,
+    sealed: bool,
 }
 
 impl ControlAlias {
@@ -85,7 +92,10 @@ impl ControlAlias {
         };
         let addr = NonNull::new(addr.cast()).ok_or(ENOMEM)?;
         // INVARIANT: `addr` was just returned by vm_map_ram().
-        Ok(Self { addr, exec: false })
+        Ok(Self {
+            addr,
+            sealed: false,
+        })
     }
 
     fn addr(&self) -> c_ulong {
@@ -94,7 +104,7 @@ impl ControlAlias {
 
     /// Copies `code` to the start of the alias (before it is sealed).
     fn write(&mut self, code: &[u8]) -> Result {
-        if self.exec || code.len() > bindings::PAGE_SIZE {
+        if self.sealed || code.len() > PAGE_SIZE {
             return Err(EINVAL);
         }
         // SAFETY: the alias is mapped writable (not sealed yet) for a whole
@@ -105,19 +115,18 @@ impl ControlAlias {
 
     /// Makes the alias read-only, then executable.
     fn seal(&mut self) -> Result {
+        // INVARIANT: from here on the alias may be read-only and executable.
+        self.sealed = true;
         // SAFETY: `addr` is a mapped vm_map_ram() alias of `CONTROL_PAGES`
         // pages (type invariant); set_memory_*() on it changes the alias only.
         to_result(unsafe { bindings::set_memory_ro(self.addr(), CONTROL_PAGES as c_int) })?;
-        self.exec = true;
         // SAFETY: as above.
         to_result(unsafe { bindings::set_memory_x(self.addr(), CONTROL_PAGES as c_int) })
     }
 
     /// Hands the alias over to C (`kimage_arch.control_code_buffer`).
     fn into_raw(self) -> *mut c_void {
-        let addr = self.addr.as_ptr().cast();
-        core::mem::forget(self);
-        addr
+        ManuallyDrop::new(self).addr.as_ptr().cast()
     }
 
     /// Takes back an alias handed over by [`ControlAlias::into_raw`].
@@ -130,22 +139,32 @@ impl ControlAlias {
         // INVARIANT: the caller guarantees `addr` is a live alias.
         Self {
             addr: addr.cast(),
-            exec: true,
+            sealed: true,
         }
+    }
+}
+
+impl ControlAlias {
+    /// Gives the alias its default permissions back (RW, not X).
+    ///
+    /// Before the PTE goes, so that no stale executable TLB entry outlives
+    /// the mapping; set_memory_rw_nx() sets W and clears X in one page-table
+    /// walk with one TLB flush, so the alias is never W and X on the way.
+    fn unseal(&mut self) -> Result {
+        // SAFETY: `addr` is a live alias of `CONTROL_PAGES` pages (type
+        // invariant); set_memory_*() on it changes the alias only.
+        to_result(unsafe { bindings::set_memory_rw_nx(self.addr(), CONTROL_PAGES as c_int) })?;
+        // INVARIANT: RW and not X again.
+        self.sealed = false;
+        Ok(())
     }
 }
 
 impl Drop for ControlAlias {
     fn drop(&mut self) {
-        if self.exec {
-            // Take the X and RO bits back before the PTE goes, so that no
-            // stale executable TLB entry outlives the mapping.
-            // SAFETY: `addr` is a live alias of `CONTROL_PAGES` pages.
-            let nx = unsafe { bindings::set_memory_nx(self.addr(), CONTROL_PAGES as c_int) };
-            // SAFETY: as above.
-            let rw = unsafe { bindings::set_memory_rw(self.addr(), CONTROL_PAGES as c_int) };
-            if nx != 0 || rw != 0 {
-                pr_warn!("restoring control page alias permissions failed ({nx}, {rw})\n");
+        if self.sealed {
+            if let Err(e) = self.unseal() {
+                pr_warn!("restoring control page alias permissions failed: {e:?}\n");
             }
         }
         // SAFETY: `addr` came from vm_map_ram() for `CONTROL_PAGES` pages and
@@ -160,24 +179,41 @@ fn stub() -> &'static [u8] {
     // constant blob in .rodata, defined by kexec_stub.S.
     unsafe {
         core::slice::from_raw_parts(
-            core::ptr::addr_of!(riscv_kexec_stub).cast::<u8>(),
+            (&raw const riscv_kexec_stub).cast::<u8>(),
             riscv_kexec_stub_size as usize,
         )
     }
 }
 
-/// A header buffer aligned like `struct fdt_header`.
-#[repr(C, align(4))]
+/// A copy of an FDT header that libfdt accepts: `fdt_ro_probe_()` refuses a
+/// header whose address is not 8-byte aligned (`-FDT_ERR_ALIGNMENT`).
+#[repr(C, align(8))]
 struct FdtHeaderBuf([u8; FDT_HEADER_SIZE]);
+const _: () = assert!(core::mem::align_of::<FdtHeaderBuf>() >= 8);
+
+impl FdtHeaderBuf {
+    /// Whether libfdt takes this copy as a valid FDT header.
+    fn is_valid(&self) -> bool {
+        // SAFETY: `self` is a full, 8-byte aligned copy of a header;
+        // fdt_check_header() reads only the header fields.
+        unsafe { bindings::fdt_check_header(self.0.as_ptr().cast()) == 0 }
+    }
+}
 
 /// Reads the first bytes of segment `seg` and checks them as an FDT header.
-fn probe_segment(seg: &bindings::kexec_segment, file_mode: bool) -> Probe {
+///
+/// # Safety
+///
+/// `file_mode` must be the image's `file_mode`, and `seg.bufsz` at least
+/// [`FDT_HEADER_SIZE`]; in file mode `seg.kbuf` must be readable for
+/// `seg.bufsz` bytes (the kexec core's copy of the segment).
+unsafe fn probe_segment(seg: &bindings::kexec_segment, file_mode: bool) -> Probe {
     let mut hdr = FdtHeaderBuf([0; FDT_HEADER_SIZE]);
     if file_mode {
-        // SAFETY: in file mode the union holds `kbuf`, a kernel buffer of
-        // `bufsz >= FDT_HEADER_SIZE` bytes (checked by find_fdt()).
+        // SAFETY: in file mode the union holds `kbuf` (the caller's guarantee).
         let kbuf = unsafe { seg.__bindgen_anon_1.kbuf };
-        // SAFETY: `kbuf` is readable for FDT_HEADER_SIZE bytes (see above).
+        // SAFETY: `kbuf` is readable for `bufsz >= FDT_HEADER_SIZE` bytes
+        // (the caller's guarantee).
         unsafe { core::ptr::copy_nonoverlapping(kbuf.cast(), hdr.0.as_mut_ptr(), FDT_HEADER_SIZE) };
     } else {
         // SAFETY: outside file mode the union holds `buf`, a user pointer.
@@ -187,10 +223,10 @@ fn probe_segment(seg: &bindings::kexec_segment, file_mode: bool) -> Probe {
             return Probe::Unreadable;
         }
     }
-    // SAFETY: `hdr` is a full, aligned copy of a header; fdt_check_header()
-    // reads only the header fields.
-    if unsafe { bindings::fdt_check_header(hdr.0.as_ptr().cast()) } == 0 {
-        Probe::Fdt
+    if hdr.is_valid() {
+        Probe::Fdt {
+            totalsize: machine_kexec_logic::fdt_totalsize(&hdr.0),
+        }
     } else {
         Probe::NotFdt
     }
@@ -207,7 +243,10 @@ fn find_image_fdt(image: &mut bindings::kimage) -> Result {
         bufsz: s.bufsz,
         memsz: s.memsz,
     });
-    match machine_kexec_logic::find_fdt(infos, |i| probe_segment(&segments[i], file_mode)) {
+    // SAFETY: find_fdt() probes only segments whose buffer holds a header;
+    // in file mode `kbuf` is the image loader's buffer of `bufsz` bytes.
+    let probe = |i| unsafe { probe_segment(&segments[i], file_mode) };
+    match machine_kexec_logic::find_fdt(infos, probe) {
         Ok(i) => {
             image.arch.fdt_addr = segments[i].mem as c_ulong;
             Ok(())
@@ -217,9 +256,10 @@ fn find_image_fdt(image: &mut bindings::kimage) -> Result {
             no_buf,
             unreadable,
             not_fdt,
+            truncated,
         }) => {
             pr_err!(
-                "Device tree not included in the provided image: {nr} segments, {too_small} too small, {no_buf} without buffer, {unreadable} unreadable, {not_fdt} without a valid FDT header\n"
+                "Device tree not included in the provided image: {nr} segments, {too_small} too small, {no_buf} without buffer, {unreadable} unreadable, {not_fdt} without a valid FDT header, {truncated} truncated\n"
             );
             Err(EINVAL)
         }
@@ -229,7 +269,7 @@ fn find_image_fdt(image: &mut bindings::kimage) -> Result {
 /// Copies the stub into the control page through a sealed alias.
 fn map_control_page(image: &bindings::kimage) -> Result<ControlAlias> {
     let code = stub();
-    if !machine_kexec_logic::stub_fits(code.len(), bindings::PAGE_SIZE) {
+    if !machine_kexec_logic::stub_fits(code.len(), PAGE_SIZE) {
         pr_err!(
             "Relocation code ({} bytes) doesn't fit within a control page\n",
             code.len()
@@ -260,49 +300,106 @@ fn prepare(image: &mut bindings::kimage) -> Result {
     Ok(())
 }
 
-fn cleanup(image: &mut bindings::kimage) {
+/// Checks what [`kexec`] relies on, once the image's entry list is complete:
+/// refusing a bad image here fails the load, while `machine_kexec()` runs
+/// after the other harts and the devices are shut down.
+fn post_load(image: &bindings::kimage) -> Result {
+    if image.type_() == bindings::KEXEC_TYPE_CRASH {
+        return Ok(());
+    }
+    if kernel::warn_on!(!head_ok(image) || image.arch.control_code_buffer.is_null()) {
+        pr_err!(
+            "Refusing an image whose entry list begins with {:#x}\n",
+            image.head
+        );
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// Whether the relocation stub can start from the image's head entry.
+fn head_ok(image: &bindings::kimage) -> bool {
+    machine_kexec_logic::head_is_valid(
+        image.head as usize,
+        bindings::IND_FLAGS as usize,
+        bindings::IND_INDIRECTION as usize,
+        bindings::IND_DONE as usize,
+    )
+}
+
+/// Undoes [`prepare`]: unseals and unmaps the control page alias.
+///
+/// # Safety
+///
+/// `image.arch.control_code_buffer` must be NULL or an alias that
+/// [`prepare`] stored, and `image.control_code_page` must still be allocated.
+unsafe fn cleanup(image: &mut bindings::kimage) {
     if let Some(addr) = NonNull::new(image.arch.control_code_buffer) {
         image.arch.control_code_buffer = core::ptr::null_mut();
-        // SAFETY: only prepare() stores a non-NULL `control_code_buffer`,
-        // from into_raw(), and it was just cleared, so it is taken once.
+        // SAFETY: `addr` came from into_raw() in prepare() (the caller's
+        // guarantee) and was just cleared, so it is taken back once.
         drop(unsafe { ControlAlias::from_raw(addr) });
     }
 }
 
-fn kexec(image: &bindings::kimage) -> ! {
-    // SAFETY: raw_smp_processor_id() has no preconditions; interrupts are
-    // off and this hart is the last one running, so the id cannot change.
-    let cpu = unsafe { bindings::raw_smp_processor_id() } as usize;
-    // SAFETY: `__cpuid_to_hartid_map` has `NR_CPUS` entries, written during
-    // SMP bring-up and only read since; `cpu` is a valid CPU id, below
-    // `NR_CPUS`.
-    let hartid = unsafe {
-        core::ptr::addr_of!(bindings::__cpuid_to_hartid_map)
-            .cast::<c_ulong>()
-            .add(cpu)
-            .read()
-    };
+/// The hart id of this hart: `cpuid_to_hartid_map(smp_processor_id())`.
+fn this_hartid() -> c_ulong {
+    #[cfg(CONFIG_SMP)]
+    {
+        // Interrupts are off and the other harts are stopped: the CPU id
+        // cannot change under us.
+        let cpu = kernel::cpu::CpuId::current().as_u32() as usize;
+        // SAFETY: `__cpuid_to_hartid_map` is written during SMP bring-up and
+        // only read since; the index is bounds-checked.
+        unsafe { bindings::__cpuid_to_hartid_map[cpu] }
+    }
+    #[cfg(not(CONFIG_SMP))]
+    // SAFETY: `boot_cpu_hartid` is written once during early boot.
+    unsafe {
+        bindings::boot_cpu_hartid
+    }
+}
+
+/// Starts the image: the relocation stub through the control page alias, or
+/// the crash kernel in place.
+///
+/// # Safety
+///
+/// `image` must have been prepared by [`prepare`], checked by [`post_load`]
+/// and not cleaned up; the other harts are stopped and interrupts are off
+/// on this one.
+unsafe fn kexec(image: &bindings::kimage) -> ! {
+    let hartid = this_hartid();
     let jump_addr = image.start;
     let fdt_addr = image.arch.fdt_addr;
-    let first_ind_entry = core::ptr::addr_of!(image.head) as c_ulong;
+    let first_ind_entry = (&raw const image.head) as c_ulong;
     // SAFETY: `kernel_map` is written once during early boot.
     let va_pa_offset = unsafe { bindings::kernel_map.va_pa_offset };
 
     #[cfg(CONFIG_SMP)]
     // SAFETY: smp_crash_stop_failed() only reads an atomic counter.
     if unsafe { bindings::smp_crash_stop_failed() } {
+        // WARN(), as the C implementation: the taint and the backtrace tell
+        // a kdump user why the dump may be incomplete.
         pr_warn!("Some CPUs may be stale, kdump will be unreliable.\n");
+        kernel::warn_on!(true);
     }
 
     let (method, offset): (KexecMethod, c_ulong) = if image.type_() != bindings::KEXEC_TYPE_CRASH {
-        let alias = image.arch.control_code_buffer as c_ulong;
+        // post_load() refused anything else; nothing can be undone now.
+        let alias = match NonNull::new(image.arch.control_code_buffer) {
+            Some(alias) if head_ok(image) => alias,
+            // SAFETY: the format string is NUL-terminated and takes no
+            // arguments.
+            _ => unsafe { bindings::panic(c"kexec: image changed after it was loaded\n".as_ptr()) },
+        };
         // SAFETY: the control page is a valid page of the image.
-        let linear = unsafe { bindings::page_address(image.control_code_page) } as c_ulong;
-        let vv = machine_kexec_logic::va_va_offset(linear as usize, alias as usize);
-        // SAFETY: prepare() copied the stub to the start of this read-only,
-        // executable alias, and the stub has the `KexecMethod` signature.
-        let method = unsafe { core::mem::transmute::<c_ulong, KexecMethod>(alias) };
+        let linear = unsafe { bindings::page_address(image.control_code_page) };
+        let vv = machine_kexec_logic::va_va_offset(linear as usize, alias.as_ptr() as usize);
         let off = machine_kexec_logic::stub_va_pa_offset(va_pa_offset, vv);
+        // SAFETY: prepare() copied the stub to the start of this read-only,
+        // executable alias; the stub has the `KexecMethod` signature.
+        let method = unsafe { core::mem::transmute::<*mut c_void, KexecMethod>(alias.as_ptr()) };
         (method, off as c_ulong)
     } else {
         (riscv_kexec_stub_norelocate as KexecMethod, va_pa_offset)
@@ -311,12 +408,28 @@ fn kexec(image: &bindings::kimage) -> ! {
     pr_notice!("Will call new kernel at {jump_addr:08x} from hart id {hartid:x}\n");
     pr_notice!("FDT image at {fdt_addr:08x}\n");
     // Make sure the relocation code is visible to this hart.
-    // SAFETY: flushing the local instruction cache has no preconditions.
-    unsafe { bindings::local_flush_icache_all() };
+    // SAFETY: a fence.i has no preconditions.
+    unsafe { riscv_kexec_fence_i() };
     pr_notice!("Bye...\n");
     // SAFETY: the method is the stub in the control page alias or the crash
     // path in kernel text; both take these arguments and do not return.
     unsafe { method(first_ind_entry, jump_addr, fdt_addr, hartid, offset) }
+}
+
+/// Checks a loaded image before it can be started.
+///
+/// # Safety
+///
+/// `image` must point to a valid, loaded `struct kimage` that the caller
+/// (the kexec core, holding the kexec lock) owns for the duration of the
+/// call.
+#[export]
+pub unsafe extern "C" fn machine_kexec_post_load(image: *mut bindings::kimage) -> c_int {
+    // SAFETY: valid for the call (the caller's guarantee).
+    match post_load(unsafe { &*image }) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
 }
 
 /// Validates a kexec image and prepares its control page.
@@ -324,7 +437,8 @@ fn kexec(image: &bindings::kimage) -> ! {
 /// # Safety
 ///
 /// `image` must point to a valid `struct kimage` that the caller (the kexec
-/// core, holding `kexec_mutex`) owns for the duration of the call.
+/// core, holding the kexec lock taken with `kexec_trylock()`) owns for the
+/// duration of the call.
 #[export]
 pub unsafe extern "C" fn machine_kexec_prepare(image: *mut bindings::kimage) -> c_int {
     // SAFETY: valid and exclusively ours for the call (the caller's guarantee).
@@ -342,12 +456,12 @@ pub unsafe extern "C" fn machine_kexec_prepare(image: *mut bindings::kimage) -> 
 /// `image` must point to a valid `struct kimage` that is being freed.
 #[export]
 pub unsafe extern "C" fn machine_kexec_cleanup(image: *mut bindings::kimage) {
-    // SAFETY: valid and exclusively ours for the call (the caller's guarantee).
-    cleanup(unsafe { &mut *image });
+    // SAFETY: valid and exclusively ours for the call (the caller's
+    // guarantee); only prepare() stored `control_code_buffer`.
+    unsafe { cleanup(&mut *image) };
 }
 
-/// Jumps to the loaded image; never returns (C declares it `void`, which
-/// `#[export]` checks the signature against).
+/// Jumps to the loaded image; never returns.
 ///
 /// # Safety
 ///
@@ -355,26 +469,35 @@ pub unsafe extern "C" fn machine_kexec_cleanup(image: *mut bindings::kimage) {
 /// stopped and interrupts are disabled on this one.
 #[export]
 pub unsafe extern "C" fn machine_kexec(image: *mut bindings::kimage) {
-    // SAFETY: valid for the rest of this kernel's life (the caller's guarantee).
-    kexec(unsafe { &*image })
+    // SAFETY: a prepared image, valid for the rest of this kernel's life,
+    // other harts stopped (the caller's guarantee).
+    unsafe { kexec(&*image) }
 }
 
 #[cfg(CONFIG_RISCV_KEXEC_RUST_KUNIT_TEST)]
-#[kunit_tests(riscv_kexec_alias)]
+#[kunit_tests(riscv_kexec_machine)]
 mod tests {
     use super::*;
-    use kernel::alloc::flags::GFP_KERNEL;
+    use kernel::alloc::{flags::GFP_KERNEL, VBox};
     use kernel::page::Page;
 
-    /// The alias PTE's value, or 0 when nothing maps `addr`.
+    extern "C" {
+        /// The boot FDT (`<linux/of_fdt.h>`).
+        static initial_boot_params: *mut c_void;
+    }
+
+    /// The PTE of `addr`, an address in the vmalloc area that this test
+    /// mapped (or unmapped an instant ago), or 0 without a PTE table.
     fn alias_pte(addr: c_ulong) -> c_ulong {
-        // SAFETY: virt_to_kpte() only walks init_mm's tables for `addr`.
+        // SAFETY: the walk of init_mm's tables for `addr` stays valid while
+        // the test's own mapping keeps its PTE table in place.
         let pte = unsafe { bindings::virt_to_kpte(addr) };
         if pte.is_null() {
             return 0;
         }
-        // SAFETY: a non-NULL result points into a live page table.
-        unsafe { (*pte).pte }
+        // SAFETY: `pte` points into that live PTE table; a volatile read is
+        // what ptep_get() (READ_ONCE) does.
+        unsafe { core::ptr::read_volatile(pte) }.pte
     }
 
     fn perms(pte: c_ulong) -> (bool, bool, bool) {
@@ -410,10 +533,87 @@ mod tests {
         assert_eq!(perms(alias_pte(addr)), (true, false, true));
         // Sealed: no more writes.
         assert!(alias.write(stub()).is_err());
+        // The linear map kept its permissions: a write through it lands,
+        // and the alias sees it.
+        let mark = [0x5au8; 8];
+        // SAFETY: `mark` is readable for its length; nobody else uses the page.
+        unsafe { page.write_raw(mark.as_ptr(), 64, mark.len()) }?;
+        // SAFETY: the alias maps the page readable, 64 + 8 bytes fit in it.
+        let seen =
+            unsafe { core::ptr::read_volatile(alias.addr.as_ptr().add(64).cast::<[u8; 8]>()) };
+        assert_eq!(seen, mark);
 
+        alias.unseal()?;
+        assert_eq!(perms(alias_pte(addr)), (true, true, false));
         drop(alias);
+        // Read at once: the vmap block keeps the range until it is purged,
+        // so nothing else can have mapped it yet.
         assert_eq!(alias_pte(addr) & bindings::_PAGE_PRESENT as c_ulong, 0);
         Ok(())
+    }
+
+    #[test]
+    fn set_memory_x_refuses_a_writable_alias() -> Result {
+        let page = Page::alloc_page(GFP_KERNEL)?;
+        // SAFETY: `page` outlives the alias.
+        let alias = unsafe { ControlAlias::map(page.as_ptr()) }?;
+        // SAFETY: `addr` is a live alias of one page.
+        let x = unsafe { bindings::set_memory_x(alias.addr(), 1) };
+        let after = perms(alias_pte(alias.addr()));
+        drop(alias);
+        assert_eq!(x, EINVAL.to_errno());
+        assert_eq!(after, (true, true, false));
+        Ok(())
+    }
+
+    #[test]
+    fn set_memory_refuses_an_unmapped_vm_map_ram_range() -> Result {
+        let page = Page::alloc_page(GFP_KERNEL)?;
+        // SAFETY: `page` outlives the alias.
+        let alias = unsafe { ControlAlias::map(page.as_ptr()) }?;
+        let addr = alias.addr();
+        drop(alias);
+        // The vmap block is still live, the range in it is not mapped.
+        // SAFETY: set_memory_ro() checks what `addr` is before changing it.
+        assert_eq!(
+            unsafe { bindings::set_memory_ro(addr, 1) },
+            EINVAL.to_errno()
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn set_memory_refuses_a_range_past_a_vm_area() -> Result {
+        let buf = VBox::<[u8; PAGE_SIZE]>::new_uninit(GFP_KERNEL)?;
+        let addr = buf.as_ptr() as c_ulong;
+        // The page after a one-page vmalloc() area is its guard page. (Only
+        // the refusal is tested: set_memory_ro() on the area itself would
+        // split a huge leaf of the linear map at boot.)
+        // SAFETY: set_memory_ro() checks what `addr` is before changing it.
+        let past = unsafe { bindings::set_memory_ro(addr + PAGE_SIZE as c_ulong, 1) };
+        assert_eq!(past, EINVAL.to_errno());
+        Ok(())
+    }
+
+    #[test]
+    fn fdt_header_copy_is_aligned_for_libfdt() {
+        // SAFETY: the boot FDT stays mapped for the kernel's life (kexec_file
+        // builds the next kernel's FDT from it).
+        let fdt = unsafe { initial_boot_params }.cast::<u8>();
+        assert!(!fdt.is_null());
+        let mut hdr = FdtHeaderBuf([0; FDT_HEADER_SIZE]);
+        // SAFETY: a valid FDT is longer than its header.
+        unsafe { core::ptr::copy_nonoverlapping(fdt, hdr.0.as_mut_ptr(), FDT_HEADER_SIZE) };
+        assert!(hdr.is_valid());
+        // The same bytes 4 bytes past an 8-byte boundary: libfdt refuses
+        // them, which is why the copy's alignment matters.
+        let mut words = [0u64; FDT_HEADER_SIZE / 8 + 1];
+        // SAFETY: `words` has room for a header after its first 4 bytes.
+        let odd = unsafe { words.as_mut_ptr().cast::<u8>().add(4) };
+        // SAFETY: as above.
+        unsafe { core::ptr::copy_nonoverlapping(hdr.0.as_ptr(), odd, FDT_HEADER_SIZE) };
+        // SAFETY: `odd` points to a full header copy.
+        assert!(unsafe { bindings::fdt_check_header(odd.cast()) } != 0);
     }
 
     #[test]
@@ -428,8 +628,8 @@ mod tests {
         let vv = machine_kexec_logic::va_va_offset(linear, alias.addr() as usize);
         let off = machine_kexec_logic::stub_va_pa_offset(va_pa_offset, vv);
         // SAFETY: the alias is a live vmalloc-area mapping.
-        let pfn = unsafe { bindings::vmalloc_to_pfn(alias.addr() as *const c_void) } as usize;
-        let pa = pfn << bindings::PAGE_SHIFT;
+        let pfn = unsafe { bindings::vmalloc_to_pfn(alias.addr.as_ptr().cast()) } as usize;
+        let pa = pfn << kernel::page::PAGE_SHIFT;
         assert_eq!((alias.addr() as usize).wrapping_sub(off), pa);
         Ok(())
     }

@@ -8,8 +8,14 @@
  *   rvk-kexec-load badmagic    the live FDT with a corrupted magic
  *   rvk-kexec-load short       an FDT segment whose buffer is 32 bytes,
  *                              shorter than an FDT header (40 bytes)
+ *   rvk-kexec-load truncated   the live FDT cut to 64 bytes: a valid header
+ *                              whose totalsize exceeds the buffer
  *   rvk-kexec-load unreadable  a segment whose user buffer faults
  *   rvk-kexec-load file PATH   kexec_file_load(2) of PATH, no initrd
+ *   rvk-kexec-load churn N     N rounds of kexec_load(2) of a minimal valid
+ *                              image (the live FDT and one page) and unload
+ *   rvk-kexec-load replace N   N such loads, each replacing the last, then
+ *                              one unload
  *
  * Output: "RVK-BADINPUT mode=<mode> errno=<NAME>" (errno=0 if the kernel
  * accepted the image; it is then unloaded again).
@@ -17,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -43,16 +50,54 @@ static const char *errname(int e)
 	}
 }
 
+/* The live FDT; sysfs hands a binary attribute out a page per read(). */
 static size_t read_fdt(void)
 {
 	int fd = open("/sys/firmware/fdt", O_RDONLY);
+	size_t len = 0;
 	ssize_t n;
 
 	if (fd < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf));
+	while (len < sizeof(buf) && (n = read(fd, buf + len, sizeof(buf) - len)) > 0)
+		len += n;
 	close(fd);
-	return n > 0 ? (size_t)n : 0;
+	return len;
+}
+
+/* Loads the live FDT and one page to jump to: all prepare() needs. */
+static long load_minimal(void)
+{
+	static struct kexec_segment segs[2];
+	size_t n = read_fdt();
+
+	if (n < 40)
+		return -1;
+	segs[0].buf = buf;
+	segs[0].bufsz = n;
+	segs[0].mem = (void *)DEST;
+	segs[0].memsz = (n + PAGE - 1) & ~(PAGE - 1);
+	segs[1].buf = buf + 63 * PAGE;
+	segs[1].bufsz = PAGE;
+	segs[1].mem = (void *)(DEST + 0x1000000);
+	segs[1].memsz = PAGE;
+	return syscall(SYS_kexec_load, DEST + 0x1000000, 2UL, segs, KEXEC_ARCH_DEFAULT);
+}
+
+static int churn(const char *mode, long rounds)
+{
+	long i;
+
+	for (i = 0; i < rounds; i++) {
+		if (load_minimal()) {
+			printf("RVK-FAIL %s: load %ld failed: %s\n", mode, i, errname(errno));
+			return 1;
+		}
+		if (!strcmp(mode, "churn"))
+			syscall(SYS_kexec_load, 0UL, 0UL, NULL, KEXEC_ARCH_DEFAULT);
+	}
+	syscall(SYS_kexec_load, 0UL, 0UL, NULL, KEXEC_ARCH_DEFAULT);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -74,11 +119,14 @@ int main(int argc, char **argv)
 			syscall(SYS_kexec_file_load, -1, -1, 0, NULL, KEXEC_FILE_UNLOAD);
 		return 0;
 	}
+	if ((!strcmp(mode, "churn") || !strcmp(mode, "replace")) && argc > 2)
+		return churn(mode, atol(argv[2]));
 	if (!strcmp(mode, "nofdt")) {
 		memset(buf, 0xaa, PAGE);
 		seg.buf = buf;
 		seg.bufsz = PAGE;
-	} else if (!strcmp(mode, "badmagic") || !strcmp(mode, "short")) {
+	} else if (!strcmp(mode, "badmagic") || !strcmp(mode, "short") ||
+		   !strcmp(mode, "truncated")) {
 		size_t n = read_fdt();
 
 		if (n < 40) {
@@ -90,13 +138,16 @@ int main(int argc, char **argv)
 		seg.memsz = (n + PAGE - 1) & ~(PAGE - 1);
 		if (!strcmp(mode, "badmagic"))
 			buf[0] ^= 0xff;
-		else
+		else if (!strcmp(mode, "short"))
 			seg.bufsz = 32;
+		else
+			seg.bufsz = 64;
 	} else if (!strcmp(mode, "unreadable")) {
 		seg.buf = (void *)PAGE;	/* never mapped */
 		seg.bufsz = PAGE;
 	} else {
-		fprintf(stderr, "usage: %s nofdt|badmagic|short|unreadable|file PATH\n", argv[0]);
+		fprintf(stderr, "usage: %s nofdt|badmagic|short|truncated|unreadable|file PATH\n",
+			argv[0]);
 		return 2;
 	}
 

@@ -26,14 +26,19 @@ pub struct Base {
     /// Names (after expansion) of the scenarios that run on this base;
     /// absent: all of them.
     pub scenarios: Option<Vec<String>>,
+    /// Names of scenarios this base leaves out.
+    #[serde(default)]
+    pub skip: Vec<String>,
 }
 
 impl Base {
     /// Whether scenario `name` runs on this base.
     pub fn runs(&self, name: &str) -> bool {
-        self.scenarios
-            .as_ref()
-            .is_none_or(|l| l.iter().any(|n| n == name))
+        !self.skip.iter().any(|n| n == name)
+            && self
+                .scenarios
+                .as_ref()
+                .is_none_or(|l| l.iter().any(|n| n == name))
     }
 }
 
@@ -225,9 +230,10 @@ mod tests {
 
     #[test]
     fn base_subset() {
-        let all = Base { doc: String::new(), scenarios: None };
-        let some = Base { doc: String::new(), scenarios: Some(vec!["kdump".into()]) };
+        let all = Base { doc: String::new(), scenarios: None, skip: vec!["churn-short".into()] };
+        let some = Base { doc: String::new(), scenarios: Some(vec!["kdump".into()]), skip: vec![] };
         assert!(all.runs("churn"));
+        assert!(!all.runs("churn-short"));
         assert!(some.runs("kdump"));
         assert!(!some.runs("kdump-from-hart3"));
     }
