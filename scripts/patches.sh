@@ -70,7 +70,11 @@ commits() {
 
 format() {
 	rm -rf "$OUT" && mkdir -p "$OUT"
-	git -C "$T" format-patch -q --cover-letter --base=pristine -o "$OUT" pristine..series
+	# A stable backport names its tree in the prefix: [PATCH 6.12 n/m].
+	local prefix=PATCH
+	[ "$BASE" = mainline ] || prefix="PATCH $KSERIES"
+	git -C "$T" format-patch -q --cover-letter --base=pristine --subject-prefix="$prefix" \
+		-o "$OUT" pristine..series
 	# The Rust patches are an RFC (series/cover-letter.txt says why).
 	local p
 	for p in "$OUT"/000[678]-*.patch; do
