@@ -22,15 +22,32 @@ reloc() {
 	ld.lld -T "$TOP/tests/bench/reloc.lds" "$d/start.o" "$d/reloc.o" \
 		"$KOUT/c/arch/riscv/kernel/kexec_relocate.o" \
 		"$KOUT/rust/arch/riscv/kernel/kexec_stub.o" -o "$d/reloc.elf"
-	timeout 120 qemu-system-riscv64 -machine virt -bios none -nographic -m 128M \
-		-icount shift=0 -kernel "$d/reloc.elf" | tr -d '\r' >"$d/out.txt"
-	grep -q '^RELOC done' "$d/out.txt" || die "relocation benchmark did not finish: $(cat "$d/out.txt")"
-	! grep -q 'ok=0' "$d/out.txt" || die "a stub copied wrong bytes or broke the hand-over: $(grep ok=0 "$d/out.txt")"
+	# Twice, on harts with V of VLEN 128 and 256 bits; upstream's stub and
+	# our scalar copy do the same work in both.
+	local vlen
+	for vlen in 128 256; do
+		timeout 120 qemu-system-riscv64 -machine virt -bios none -nographic -m 128M \
+			-cpu "rv64,v=true,vlen=$vlen" -icount shift=0 -kernel "$d/reloc.elf" |
+			tr -d '\r' | sed "s/^RELOC /RELOC vlen=$vlen /" >"$d/out-$vlen.txt"
+		grep -q 'RELOC vlen=[0-9]* done' "$d/out-$vlen.txt" ||
+			die "relocation benchmark did not finish: $(cat "$d/out-$vlen.txt")"
+		! grep -q 'ok=0' "$d/out-$vlen.txt" ||
+			die "a stub copied wrong bytes or broke the hand-over: $(grep ok=0 "$d/out-$vlen.txt")"
+		grep -q "ours-vector pages=1024" "$d/out-$vlen.txt" || die "no vector run (VLEN $vlen)"
+	done
+	cat "$d"/out-128.txt "$d"/out-256.txt >"$d/out.txt"
 	awk '
-		/^RELOC (upstream|ours)/ { split($3, p, "="); split($4, c, "="); n[$2, p[2]] = c[2] }
+		/^RELOC vlen=[0-9]+ (upstream|ours|ours-vector) / {
+			split($2, v, "="); split($4, p, "="); split($5, c, "=")
+			st = $3 == "ours-vector" ? "ours_vector_vlen" v[2] : $3
+			if ($3 != "ours-vector" && v[2] != 128) next
+			n[st, p[2]] = c[2]; seen[st] = 1
+		}
 		END {
-			for (s = 0; s < 2; s++) {
-				st = s ? "ours" : "upstream"
+			split("upstream ours ours_vector_vlen128 ours_vector_vlen256", order, " ")
+			for (i = 1; i <= 4; i++) {
+				st = order[i]
+				if (!(st in seen)) continue
 				per[st] = (n[st, 1024] - n[st, 64]) / 960
 				printf "reloc,%s_instret_1_page,%d,instructions\n", st, n[st, 1]
 				printf "reloc,%s_instret_64_pages,%d,instructions\n", st, n[st, 64]
@@ -39,18 +56,24 @@ reloc() {
 				printf "reloc,%s_per_page_vs_floor_1024,%.3f,ratio\n", st, per[st] / 1024
 			}
 			printf "reloc,upstream_over_ours_per_page,%.2f,ratio\n", per["upstream"] / per["ours"]
+			printf "reloc,ours_over_ours_vector_vlen128,%.2f,ratio\n", per["ours"] / per["ours_vector_vlen128"]
 		}' "$d/out.txt" >>"$B/bench.csv"
 	cat "$d/out.txt"
 }
 
 downtime() {
-	local i k log t0 t1 load
+	# Kernel A loads B with a 64 MiB larger initramfs (kexec-load-64m), then
+	# kexec -e: rust on harts with V (its vector copy), rust and c and stock
+	# on harts without. Interleaved, so drifts of the host hit all alike.
+	local i k kernel scen log t0 t1 load
 	for i in $(seq 1 "$RUNS"); do
-		for k in rust c; do # interleaved
+		for k in rust-vector rust c stock; do
+			kernel=${k%-vector} scen=kexec-load-64m
+			[ "$k" = rust-vector ] && scen=kexec-load-64m-vector
 			RVK_TIMESTAMPS=1 "$TOP/tests/harness/target/release/rvk-harness" --cache "$CACHE" \
-				--top "$TOP" --bases "$BASE" --kernels "$k" --jobs 1 kexec-load >/dev/null ||
-				die "kexec-load failed on $k (run $i)"
-			log=$TOP/out/logs/kexec-load.$BASE.$k.log
+				--top "$TOP" --bases "$BASE" --kernels "$kernel" \
+				--jobs 1 "$scen" >"$B/harness.out" || die "$scen failed on $k (run $i): $(cat "$B/harness.out")"
+			log=$TOP/out/logs/$scen.$BASE.$kernel.log
 			t0=$(awk '/RVK-RUN kexec -e/ { print $1; exit }' "$log")
 			t1=$(awk '/RVK-INIT stage=2/ { print $1; exit }' "$log")
 			load=$(sed -n 's/.*RVK-TIME load_ms=\([0-9]*\).*/\1/p' "$log")
@@ -103,14 +126,16 @@ out = {}
 for g, item, v, unit in rows:
     out.setdefault(g, {})[item] = {"value": float(v), "unit": unit}
 for g in ("downtime", "load"):
-    for k in ("rust", "c"):
+    for k in ("rust-vector", "rust", "c", "stock"):
         vals = [d["value"] for i, d in out.get(g, {}).items() if i.startswith(k + "_run")]
         if vals:
             out[g][k + "_min"] = {"value": min(vals), "unit": "ms"}
             out[g][k + "_median"] = {"value": statistics.median(vals), "unit": "ms"}
             out[g][k + "_max"] = {"value": max(vals), "unit": "ms"}
-    if g in out and "c_median" in out[g]:
-        out[g]["rust_over_c_median"] = {"value": round(out[g]["rust_median"]["value"] / out[g]["c_median"]["value"], 3), "unit": "ratio"}
+    med = {k: out[g][k + "_median"]["value"] for k in ("rust-vector", "rust", "c", "stock") if k + "_median" in out.get(g, {})}
+    for a, b in (("rust", "c"), ("rust", "stock"), ("rust-vector", "rust"), ("rust-vector", "stock"), ("c", "stock")):
+        if a in med and b in med:
+            out[g][f"{a}_over_{b}_median"] = {"value": round(med[a] / med[b], 3), "unit": "ratio"}
 json.dump(out, open(sys.argv[2], "w"), indent=1)
 print(f"{'group':10} {'figure':44} {'value':>14}")
 print("-" * 72)

@@ -2,15 +2,20 @@
 # Build one kernel variant of $BASE: rust (the series, Rust kexec switch on),
 # c (the series, switch off: C machine_kexec), stock (the pristine tree, no
 # patch of ours: the baseline) or norel (rust without CONFIG_RELOCATABLE, a
-# vmlinux to load). Output: $KOUT/<variant>/. A stamp keyed by the config
+# vmlinux to load), each optionally with a configuration feature:
+# <kind>-<feature> (kfile: kexec_file_load only, no CPU hotplug asked for;
+# cfi: kCFI). Output: $KOUT/<variant>/. A stamp keyed by the config
 # fragments, the tree and the toolchain skips the whole step when nothing
 # changed (a warm run then costs no tinyconfig, merge or no-op make).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-variant=${1:?usage: build-kernel.sh rust|c|stock|norel}
+variant=${1:?usage: build-kernel.sh rust|c|stock|norel[-kfile|-cfi]}
+kind=${variant%%-*}
+feature=${variant#"$kind"}
+feature=${feature#-}
 T=$KTREE
-if [ "$variant" = stock ]; then
+if [ "$kind" = stock ]; then
 	# A checkout of the pristine commit beside the staged tree.
 	T=$BCACHE/linux-pristine
 	if [ ! -e "$T/.git" ]; then
@@ -26,10 +31,11 @@ mkdir -p "$O" "$CFG"
 KMAKE=(make -C "$T" $(kmake_vars))
 
 # Fragments merged on tinyconfig, later ones overriding earlier ones:
-# common, per base, per variant, per base and variant (the optional ones only
-# where they exist).
+# common, per base, per kind, per base and kind, then the same two for the
+# feature (the optional ones only where they exist).
 frags=()
-for f in rvkexec rvkexec-$BASE rvkexec-$variant rvkexec-$BASE-$variant; do
+for f in rvkexec rvkexec-$BASE rvkexec-$kind rvkexec-$BASE-$kind \
+	${feature:+rvkexec-$feature rvkexec-$BASE-$feature}; do
 	[ -e "$TOP/arch/riscv/configs/$f.config" ] && frags+=("$TOP/arch/riscv/configs/$f.config")
 done
 stamp_key=$( {
@@ -53,12 +59,16 @@ configure() {
 		grep -qx "$l" "$CFG/.config" || echo "$l"
 	done)
 	[ -z "$lost" ] || die "Kconfig dropped: $(echo $lost) (dependency missing? see $CFG/.config)"
-	grep -qx CONFIG_RUST=y "$CFG/.config" || die "CONFIG_RUST=y was dropped (is 'make rustavailable' happy?)"
+	local want_rust
+	want_rust=$(cat "${frags[@]}" | sed -n 's/^# CONFIG_RUST is not set$/n/p; s/^CONFIG_RUST=\(.\)$/\1/p' | tail -1)
+	if [ "$want_rust" = y ] && ! grep -qx CONFIG_RUST=y "$CFG/.config"; then
+		die "CONFIG_RUST=y was dropped (is 'make rustavailable' happy?)"
+	fi
 	if ! cmp -s "$CFG/.config" "$O/.config"; then
 		cp "$CFG/.config" "$O/.config"
 		echo "config changed"
 	fi
-	echo "$(grep -c '=y' "$O/.config") symbols =y, $(grep -E '^CONFIG_(RUST|KEXEC|RISCV_KEXEC_RUST)' "$O/.config" | tr '\n' ' ')"
+	echo "$(grep -c '=y' "$O/.config") symbols =y, $(grep -E '^CONFIG_(RUST|KEXEC|KEXEC_FILE|RISCV_KEXEC_RUST|HOTPLUG_CPU|CFI|CFI_CLANG)=' "$O/.config" | tr '\n' ' ')"
 }
 
 build() {
@@ -99,6 +109,12 @@ if [ "$(cat "$O/.rvk-stamp" 2>/dev/null)" = "$stamp_key" ] && [ -f "$O/Image.elf
 	exit 0
 fi
 rm -f "$O/.rvk-stamp"
+# A feature variant starts from a copy of its kind's build: what the
+# feature's options do not touch is not built twice.
+if [ -n "$feature" ] && [ ! -e "$O/vmlinux" ] && [ -e "$KOUT/$kind/vmlinux" ]; then
+	step "seed $BASE $variant from the $kind build" cp -a "$KOUT/$kind/." "$O/"
+	rm -f "$O/.rvk-stamp"
+fi
 step "configure $BASE $variant kernel (tinyconfig + ${frags[*]##*/})" configure
 step "build $BASE $variant kernel (Image vmlinux)" build
 step "wrap $BASE $variant Image as a one-segment ELF" wrap

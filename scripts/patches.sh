@@ -77,7 +77,7 @@ format() {
 		-o "$OUT" pristine..series
 	# The Rust patches are an RFC (series/cover-letter.txt says why).
 	local p
-	for p in "$OUT"/000[678]-*.patch; do
+	for p in "$OUT"/00{09,10,11}-*.patch; do
 		sed -i '0,/^Subject: \[PATCH /s//Subject: [RFC PATCH /' "$p"
 	done
 	local cover=$OUT/0000-cover-letter.patch

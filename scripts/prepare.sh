@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything a base needs before QEMU runs: stage the tree of $BASE, build
-# its kernels ($KERNELS, the $BASELINE, the load-only ones) and, with
-# "rootfs", the guest initramfs that carries them.
+# its kernels ($KERNELS, the $BASELINE, the load-only ones, the feature
+# ones) and, with "rootfs", the guest initramfs that carries them.
 # Usage: BASE=mainline|lts scripts/prepare.sh kernels|rootfs
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -14,10 +14,19 @@ if [ -z "${LOADONLY+set}" ]; then
 	LOADONLY=$([ "$BASE" = mainline ] && echo norel || true)
 fi
 export LOADONLY
+# Feature kernels, booted as A only by the scenarios that name the feature
+# (tests/scenarios.toml `build`): kexec_file only (kfile) and kCFI (cfi), of
+# the C path and of the baseline.
+if [ -z "${EXTRA_KERNELS+set}" ]; then
+	EXTRA_KERNELS=
+	for k in $kernels $baseline; do
+		case $k in c | stock) EXTRA_KERNELS="$EXTRA_KERNELS $k-kfile $k-cfi" ;; esac
+	done
+fi
 
-log "base $BASE (Linux $KSERIES): kernels ${kernels:-none}, baseline ${baseline:-none}, load-only ${LOADONLY:-none}"
+log "base $BASE (Linux $KSERIES): kernels ${kernels:-none}, baseline ${baseline:-none}, load-only ${LOADONLY:-none}, feature:${EXTRA_KERNELS:- none}"
 "$TOP/scripts/stage-kernel.sh"
-for k in $kernels $baseline $LOADONLY; do
+for k in $kernels $baseline $LOADONLY $EXTRA_KERNELS; do
 	"$TOP/scripts/build-kernel.sh" "$k"
 done
 if [ "$what" = rootfs ]; then

@@ -16,9 +16,10 @@ _start:
 	j	1b
 
 /*
- * u64 run_stub(void *stub, void *head, u64 fdt) -> minstret delta.
- * The stub clears every register but a0/a1/t0 before it jumps, so state
- * is kept in memory.
+ * u64 run_stub(void *stub, void *head, u64 fdt, u64 vector) -> minstret
+ * delta. The stub clears every register but a0/a1/t0 before it jumps, so
+ * state is kept in memory; mstatus after the hand-over goes to saved[19]
+ * (its VS field must be Off again).
  */
 	.text
 	.globl	run_stub
@@ -32,6 +33,7 @@ run_stub:
 	sd	s\n, (32 + 8 * \n)(t1)
 	.endr
 	mv	t2, a0			/* the stub */
+	mv	a5, a3			/* a5: vector copy */
 	mv	a0, a1			/* a0: &head */
 	lla	a1, back		/* a1: "new kernel" entry */
 	mv	a2, a2			/* a2: fdt */
@@ -55,6 +57,8 @@ back:
 	/* Check the hand-over: a0 = hart id (0), a1 = fdt. */
 	sd	a0, 136(t1)
 	sd	a1, 144(t1)
+	csrr	t5, mstatus
+	sd	t5, 152(t1)
 	sub	a0, t3, t4
 	ret
 

@@ -4,7 +4,8 @@
  * synthetic indirection lists (1, 64, 1024 pages; destination != source)
  * under QEMU with -icount shift=0, where minstret counts retired
  * instructions exactly. Checks the copied bytes and the hand-over
- * registers, so a fast wrong stub cannot score. Prints one line per run:
+ * registers, so a fast wrong stub cannot score. Our stub also runs with
+ * its vector copy where the hart has V. Prints one line per run:
  *   RELOC <stub> pages=<n> instret=<count> ok=<0|1>
  */
 typedef unsigned long u64;
@@ -19,7 +20,7 @@ typedef unsigned long u64;
 extern const unsigned char riscv_kexec_relocate[]; /* upstream, kexec_relocate.o */
 extern const unsigned char riscv_kexec_stub[];     /* ours, kexec_stub.o */
 extern u64 saved[];
-u64 run_stub(const void *stub, u64 *head, u64 fdt);
+u64 run_stub(const void *stub, u64 *head, u64 fdt, u64 vector);
 
 static unsigned char src[MAXPAGES * PAGE] __attribute__((aligned(4096)));
 static unsigned char dst[MAXPAGES * PAGE] __attribute__((aligned(4096)));
@@ -62,7 +63,15 @@ static u64 pattern(u64 i, u64 salt)
 	return x ^ (x >> 29);
 }
 
-static void run(const char *name, const void *stub, u64 pages, u64 salt)
+static int has_v(void)
+{
+	u64 misa;
+
+	asm volatile("csrr %0, misa" : "=r"(misa));
+	return (misa >> ('V' - 'A')) & 1;
+}
+
+static void run(const char *name, const void *stub, u64 pages, u64 salt, u64 vector)
 {
 	u64 *s = (u64 *)src, *d = (u64 *)dst, n = pages * PAGE / 8, i, count, ok = 1;
 
@@ -76,7 +85,7 @@ static void run(const char *name, const void *stub, u64 pages, u64 salt)
 	list[1 + pages] = IND_DONE;
 	head = (u64)list | IND_INDIRECTION;
 
-	count = run_stub(stub, &head, 0x1234000UL);
+	count = run_stub(stub, &head, 0x1234000UL, vector);
 	for (i = 0; i < n; i++)
 		if (d[i] != pattern(i, salt))
 			ok = 0;
@@ -84,6 +93,9 @@ static void run(const char *name, const void *stub, u64 pages, u64 salt)
 	if (pages < MAXPAGES && d[n] != 0)
 		ok = 0;
 	if (saved[17] != 0 || saved[18] != 0x1234000UL)
+		ok = 0;
+	/* mstatus.VS (sstatus.VS) is Off again after the hand-over. */
+	if (saved[19] & 0x600)
 		ok = 0;
 	puts_("RELOC ");
 	puts_(name);
@@ -102,8 +114,10 @@ void bench_main(void)
 	unsigned int k;
 
 	for (k = 0; k < 3; k++) {
-		run("upstream", riscv_kexec_relocate, sizes[k], k);
-		run("ours", riscv_kexec_stub, sizes[k], k + 7);
+		run("upstream", riscv_kexec_relocate, sizes[k], k, 0);
+		run("ours", riscv_kexec_stub, sizes[k], k + 7, 0);
+		if (has_v())
+			run("ours-vector", riscv_kexec_stub, sizes[k], k + 13, 1);
 	}
 	puts_("RELOC done\n");
 	*TEST_DEV = 0x5555; /* sifive_test: power off */

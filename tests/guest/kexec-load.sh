@@ -1,7 +1,16 @@
 # kexec_load reboot: A loads B (Image) with the marker on B's command line.
+# rvk.pad=N appends an N MiB file to B's initramfs (a large payload for the
+# relocation to copy).
 case $(arg stage) in
 1)
 	initrd=$(self_initrd)
+	pad=$(arg pad)
+	if [ -n "$pad" ]; then
+		mkdir -p /tmp/pad && dd if=/dev/zero of=/tmp/pad/pad bs=1M count="$pad" 2>/dev/null &&
+			(cd /tmp/pad && echo pad | cpio -o -H newc 2>/dev/null) >>"$initrd" && rm -rf /tmp/pad ||
+			fail "cannot pad the initramfs"
+		echo "RVK-PAD initrd_bytes=$(wc -c <"$initrd")"
+	fi
 	t0=$(uptime_ms)
 	run kexec -c -l "$(image Image)" --initrd="$initrd" \
 		--append="$(next_cmdline)" || fail "kexec -c -l failed"

@@ -8,6 +8,16 @@ variant() {
 	if zcat /proc/config.gz | grep -q '^CONFIG_RISCV_KEXEC_RUST=y'; then echo rust; else echo c; fi
 }
 
+# kconfig_summary: the options the feature kernels differ in, as y/n.
+kconfig_summary() {
+	zcat /proc/config.gz | awk '
+		/^CONFIG_KEXEC=y/ { k = "y" } /^CONFIG_KEXEC_FILE=y/ { f = "y" }
+		/^CONFIG_HOTPLUG_CPU=y/ { h = "y" } /^CONFIG_CFI(_CLANG)?=y/ { c = "y" }
+		/^CONFIG_RUST=y/ { r = "y" }
+		END { printf "kexec=%s kexec_file=%s hotplug_cpu=%s kcfi=%s rust=%s\n",
+			k ? k : "n", f ? f : "n", h ? h : "n", c ? c : "n", r ? r : "n" }'
+}
+
 # Linux numbers the boot hart CPU 0; its hart id is the first in cpuinfo.
 boot_hart() { awk '/^hart\t*:/ { print $NF; exit }' /proc/cpuinfo; }
 

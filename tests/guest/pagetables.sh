@@ -1,7 +1,8 @@
 # The seed's scenario: kexec -l must leave the linear mapping as it is (no
 # split huge leaf, no executable linear page) and no mapping may be W+X.
 # The control page alias must show as one 4 KiB X.R PTE in the vmalloc area
-# while loaded, and be gone after kexec -u. Then kexec for real.
+# while loaded, and be gone after kexec -u (the C path maps none: it runs
+# the control page with the MMU off). Then kexec for real.
 [ "$(arg stage)" = 1 ] || { marker; return 0; }
 PT=/sys/kernel/debug/kernel_page_tables
 section() { awk -v s="$1" '/^---\[/ { f = index($0, s) > 0; next } f' $PT; }
@@ -9,6 +10,22 @@ wx() { grep -c ' X W R ' $PT; }
 execs() { section "vmalloc() area" | grep -c ' X \. R V'; }
 
 echo "RVK-PT paging: $(grep -m1 '^mmu' /proc/cpuinfo | tr -d '\t ')"
+# rvk.cycles=N: N load/unload cycles, then what they left in the linear
+# mapping (an executable page of the control page, split huge leaves).
+n=$(arg cycles)
+if [ -n "$n" ]; then
+	section "Linear mapping" >/tmp/linear.before
+	i=0
+	while [ "$i" -lt "$n" ]; do
+		kexec -c -l "$(image Image)" --append="$(next_cmdline)" || fail "kexec -c -l failed in cycle $i"
+		kexec -u || fail "kexec -u failed in cycle $i"
+		i=$((i + 1))
+	done
+	section "Linear mapping" >/tmp/linear.after
+	echo "RVK-PT cycles=$n: linear_changed_lines=$(diff /tmp/linear.before /tmp/linear.after | grep -c '^[-+]0x') linear_wx=$(grep -c ' X W R ' /tmp/linear.before)->$(grep -c ' X W R ' /tmp/linear.after) linear_lines=$(grep -c '^0x' /tmp/linear.before)->$(grep -c '^0x' /tmp/linear.after) wx_mappings=$(wx)"
+	marker
+	return 0
+fi
 section "Linear mapping" >/tmp/linear.before
 exec_before=$(execs)
 run kexec -c -l "$(image Image)" --append="$(next_cmdline)" || fail "kexec -c -l failed"

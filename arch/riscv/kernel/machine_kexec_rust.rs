@@ -34,13 +34,15 @@ const CONTROL_PAGES: c_uint = 1;
 const _: () = assert!(CONTROL_PAGES as usize * PAGE_SIZE == bindings::KEXEC_CONTROL_PAGE_SIZE);
 const _: () = assert!(core::mem::size_of::<bindings::fdt_header>() == FDT_HEADER_SIZE);
 
-/// The signature shared by the relocation stub and the crash path.
+/// The signature shared by the relocation stub and the crash path (which
+/// ignores `vector`).
 type KexecMethod = unsafe extern "C" fn(
     first_ind_entry: c_ulong,
     jump_addr: c_ulong,
     fdt_addr: c_ulong,
     hartid: c_ulong,
     va_pa_offset: c_ulong,
+    vector: c_ulong,
 ) -> !;
 
 extern "C" {
@@ -57,6 +59,7 @@ extern "C" {
         fdt_addr: c_ulong,
         hartid: c_ulong,
         va_pa_offset: c_ulong,
+        vector: c_ulong,
     ) -> !;
 }
 
@@ -385,7 +388,9 @@ unsafe fn kexec(image: &bindings::kimage) -> ! {
         kernel::warn_on!(true);
     }
 
-    let (method, offset): (KexecMethod, c_ulong) = if image.type_() != bindings::KEXEC_TYPE_CRASH {
+    let (method, offset, vector): (KexecMethod, c_ulong, bool) = if image.type_()
+        != bindings::KEXEC_TYPE_CRASH
+    {
         // post_load() refused anything else; nothing can be undone now.
         let alias = match NonNull::new(image.arch.control_code_buffer) {
             Some(alias) if head_ok(image) => alias,
@@ -400,20 +405,50 @@ unsafe fn kexec(image: &bindings::kimage) -> ! {
         // SAFETY: prepare() copied the stub to the start of this read-only,
         // executable alias; the stub has the `KexecMethod` signature.
         let method = unsafe { core::mem::transmute::<*mut c_void, KexecMethod>(alias.as_ptr()) };
-        (method, off as c_ulong)
+        (method, off as c_ulong, has_vector())
     } else {
-        (riscv_kexec_stub_norelocate as KexecMethod, va_pa_offset)
+        (
+            riscv_kexec_stub_norelocate as KexecMethod,
+            va_pa_offset,
+            false,
+        )
     };
 
     pr_notice!("Will call new kernel at {jump_addr:08x} from hart id {hartid:x}\n");
     pr_notice!("FDT image at {fdt_addr:08x}\n");
+    if vector {
+        pr_info!("Relocating with the vector extension\n");
+    }
     // Make sure the relocation code is visible to this hart.
     // SAFETY: a fence.i has no preconditions.
     unsafe { riscv_kexec_fence_i() };
     pr_notice!("Bye...\n");
     // SAFETY: the method is the stub in the control page alias or the crash
     // path in kernel text; both take these arguments and do not return.
-    unsafe { method(first_ind_entry, jump_addr, fdt_addr, hartid, offset) }
+    unsafe {
+        method(
+            first_ind_entry,
+            jump_addr,
+            fdt_addr,
+            hartid,
+            offset,
+            vector.into(),
+        )
+    }
+}
+
+/// Whether the stub may copy with the vector extension: the check of
+/// `has_vector()` (inline in C), Zve32x on every hart with
+/// `CONFIG_RISCV_ISA_V`. The stub turns `sstatus.VS` on and off itself.
+fn has_vector() -> bool {
+    if !cfg!(CONFIG_RISCV_ISA_V) {
+        return false;
+    }
+    // SAFETY: a NULL bitmap reads the ISA extensions common to all harts,
+    // which are set up at boot and never change afterwards.
+    unsafe {
+        bindings::__riscv_isa_extension_available(core::ptr::null(), bindings::RISCV_ISA_EXT_ZVE32X)
+    }
 }
 
 /// Checks a loaded image before it can be started.

@@ -142,7 +142,7 @@ fn main() {
                 Verdict::Fail => "FAIL",
                 Verdict::XPass => "XPASS",
             };
-            println!("  {tag:5} {:28} {:8} {:5} {:6.1}s {}", s.name, b, k, o.secs, o.why);
+            println!("  {tag:5} {:28} {:8} {:11} {:6.1}s {}", s.name, b, s.build_of(&k), o.secs, o.why);
             if matches!(o.verdict, Verdict::Fail | Verdict::XPass) {
                 println!("        {}", s.doc);
                 for l in &o.tail {
@@ -231,7 +231,7 @@ fn run_one(
     let marker = fresh_marker(&s.name, base, kernel);
     let log = logs.join(format!("{}.{base}.{kernel}.log", s.name));
     let expect: Vec<(String, Pattern)> = s
-        .expect
+        .expect_for(kernel)
         .iter()
         .map(|e| {
             let other = if kernel == "rust" { "c" } else { "rust" };
@@ -246,7 +246,7 @@ fn run_one(
             (t, p)
         })
         .collect();
-    let image = cache.join(format!("out/{kernel}/arch/riscv/boot/Image"));
+    let image = cache.join(format!("out/{}/arch/riscv/boot/Image", s.build_of(kernel)));
     let initrd = cache.join("out/rootfs.cpio");
     let append = format!(
         "console=ttyS0 earlycon {} rvk.scenario={} rvk.stage=1 rvk.marker={marker} {}",
@@ -276,6 +276,10 @@ fn run_one(
         tail: Vec::new(),
         log: log.clone(),
     };
+    if !image.exists() {
+        out.why = format!("kernel A is not built: {} (make kernels)", image.display());
+        return out;
+    }
     let mut logf = std::fs::File::create(&log).ok();
     if let Some(f) = logf.as_mut() {
         let _ = writeln!(f, "# {cmd:?}");

@@ -70,6 +70,13 @@ pub struct Scenario {
     pub append: String,
     /// Console lines that must appear, in this order.
     pub expect: Vec<String>,
+    /// Per kernel, lines that replace `expect` on that kernel (where the
+    /// right outcome differs, e.g. an alias only the Rust layer maps).
+    #[serde(default)]
+    pub expect_on: BTreeMap<String, Vec<String>>,
+    /// Boot kernel A from the feature build `<kernel>-<build>` (e.g.
+    /// `c-cfi`: the c kernel with kCFI) instead of `<kernel>`.
+    pub build: Option<String>,
     /// Where the scenario is expected to fail (and why), keyed by
     /// `<base>.<kernel>`, `<kernel>` or `<base>`, in that order of precedence.
     #[serde(default)]
@@ -104,6 +111,19 @@ impl Scenario {
             .get(&format!("{base}.{kernel}"))
             .or_else(|| self.xfail.get(kernel))
             .or_else(|| self.xfail.get(base))
+    }
+
+    /// The lines that must appear on `kernel`'s console.
+    pub fn expect_for(&self, kernel: &str) -> &[String] {
+        self.expect_on.get(kernel).unwrap_or(&self.expect)
+    }
+
+    /// The build directory of kernel A: `kernel`, or its feature build.
+    pub fn build_of(&self, kernel: &str) -> String {
+        match &self.build {
+            Some(b) => format!("{kernel}-{b}"),
+            None => kernel.to_string(),
+        }
     }
 
     /// Whether the scenario runs on `kernel` at all.
