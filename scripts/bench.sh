@@ -18,9 +18,9 @@ reloc() {
 	mkdir -p "$d"
 	"${cc[@]}" -c "$TOP/tests/bench/reloc.c" -o "$d/reloc.o"
 	"${cc[@]}" -c "$TOP/tests/bench/reloc-start.S" -o "$d/start.o"
-	# Upstream's stub as the stock C kernel built it from the staged tree.
+	# Upstream's stub as the stock kernel built it from the pristine tree.
 	ld.lld -T "$TOP/tests/bench/reloc.lds" "$d/start.o" "$d/reloc.o" \
-		"$KOUT/c/arch/riscv/kernel/kexec_relocate.o" \
+		"$KOUT/stock/arch/riscv/kernel/kexec_relocate.o" \
 		"$KOUT/rust/arch/riscv/kernel/kexec_stub.o" -o "$d/reloc.elf"
 	# Twice, on harts with V of VLEN 128 and 256 bits; upstream's stub and
 	# our scalar copy do the same work in both.
@@ -34,6 +34,13 @@ reloc() {
 		! grep -q 'ok=0' "$d/out-$vlen.txt" ||
 			die "a stub copied wrong bytes or broke the hand-over: $(grep ok=0 "$d/out-$vlen.txt")"
 		grep -q "ours-vector pages=1024" "$d/out-$vlen.txt" || die "no vector run (VLEN $vlen)"
+		# A vill fallback would copy with the scalar loop and still be ok=1:
+		# the vector run must retire what its loop retires, 5 * 4096 /
+		# VLEN + 10 per page.
+		awk -v vlen="$vlen" '$3 == "ours-vector" { split($4, p, "="); split($5, c, "="); n[p[2]] = c[2] }
+			END { per = (n[1024] - n[64]) / 960; want = 5 * 4096 / vlen + 10
+				if (per != want) { printf "vector copy: %.1f instructions per page, want %d\n", per, want; exit 1 } }' \
+			"$d/out-$vlen.txt" || die "the vector run did not use the vector loop (VLEN $vlen)"
 	done
 	cat "$d"/out-128.txt "$d"/out-256.txt >"$d/out.txt"
 	awk '
@@ -150,7 +157,7 @@ PY
 	echo "(all runs: $B/bench.csv, $B/bench.json)"
 }
 
-step "relocation stub: instructions per page (QEMU -icount, minstret)" reloc
+step "relocation stub: instructions per page (QEMU -icount, minstret; instructions, not time)" reloc
 step "kexec downtime and load time, $RUNS runs each, interleaved" downtime
 step "code size (llvm-size)" sizes
 step "build cost (incremental after touching the Rust file; cold)" build_cost

@@ -14,7 +14,8 @@
  *   a4  offset from this code's VA to its PA (PA = VA - a4); running from
  *       the alias: kernel_map.va_pa_offset - va_va_offset
  *   a5  non-zero: copy with the vector extension (the caller found
- *       has_vector(), i.e. Zve32x, on every hart); zero: scalar copy
+ *       Zve32x, as has_vector() does, on every hart); zero: scalar copy.
+ *       Ignored without CONFIG_RISCV_ISA_V (the assembler may not know V)
  *
  * While relocating (MMU off, physical addresses only):
  *   t0  current entry (address | IND_* flag)
@@ -41,10 +42,11 @@
  *
  * The copy moves four 128-byte chunks (16 registers each) per iteration:
  * 131 instructions per 512 bytes, 1048 per 4 KiB page (the floor of one
- * load and one store per 8 bytes is 1024) plus about 13 per IND_SOURCE
- * entry. The vector copy turns sstatus.VS on and moves VLEN bytes per
- * vle8.v/vse8.v pair with LMUL=8: 5 instructions per iteration, 160 per
- * page with VLEN=128, 80 with VLEN=256.
+ * load and one store per 8 bytes is 1024) plus 10 per IND_SOURCE entry:
+ * 1058. The vector copy turns sstatus.VS on and moves min(VLEN, 4096)
+ * bytes per vle8.v/vse8.v pair with LMUL=8: 5 instructions per iteration,
+ * 5 * 4096 / VLEN + 10 per page: 170 with VLEN=128, 90 with VLEN=256
+ * (Zve32x also allows VLEN=32 and 64: 650 and 330).
  */
 
 #include <asm/asm.h>
@@ -121,7 +123,11 @@ SYM_CODE_START(riscv_kexec_stub)
 	REG_L	t0, 0(a0)
 	mv	s0, zero
 	mv	s1, zero
+#ifdef CONFIG_RISCV_ISA_V
 	mv	s11, a5
+#else
+	mv	s11, zero
+#endif
 
 	/*
 	 * Turn the MMU off. The fetch after the satp write either still
@@ -137,16 +143,23 @@ SYM_CODE_START(riscv_kexec_stub)
 
 	.balign	4
 .Lphys:
+#ifdef CONFIG_RISCV_ISA_V
 	/* Once, before the first entry: the vector unit, if asked for. */
 	beqz	s11, .Lnext_entry
 	li	t1, SR_VS_INITIAL
 	csrs	CSR_STATUS, t1
+	/* A task's interrupted vector instruction may have left vstart. */
+	csrw	CSR_VSTART, zero
 	li	t1, PAGE_SIZE
 	.option	push
 	.option	arch, +v
-	/* vl = min(PAGE_SIZE, VLEN): a power of two, so it divides a page. */
+	/*
+	 * vl = min(PAGE_SIZE, VLEN): both powers of two, so it divides a
+	 * page. Should vill be set, vl is 0 and the copy stays scalar.
+	 */
 	vsetvli	s11, t1, e8, m8, ta, ma
 	.option	pop
+#endif
 .Lnext_entry:
 	/* Dispatch on the entry in t0; IND_SOURCE, the common case, first. */
 	andi	t1, t0, IND_SOURCE
@@ -174,7 +187,9 @@ SYM_CODE_START(riscv_kexec_stub)
 	andi	t1, t0, ~IND_FLAGS
 	li	t2, PAGE_SIZE
 	add	t2, t2, t1
+#ifdef CONFIG_RISCV_ISA_V
 	bnez	s11, .Lcopy_vector
+#endif
 1:
 	copy_chunk	(0 * CHUNK)
 	copy_chunk	(1 * CHUNK)
@@ -185,6 +200,7 @@ SYM_CODE_START(riscv_kexec_stub)
 	bne	t1, t2, 1b
 	j	.Lnext
 
+#ifdef CONFIG_RISCV_ISA_V
 	.option	push
 	.option	arch, +v
 .Lcopy_vector:
@@ -195,6 +211,7 @@ SYM_CODE_START(riscv_kexec_stub)
 	bne	t1, t2, .Lcopy_vector
 	j	.Lnext
 	.option	pop
+#endif
 
 .Ldone:
 	/* The vector unit back to Off (a no-op after a scalar copy). */

@@ -405,7 +405,7 @@ unsafe fn kexec(image: &bindings::kimage) -> ! {
         // SAFETY: prepare() copied the stub to the start of this read-only,
         // executable alias; the stub has the `KexecMethod` signature.
         let method = unsafe { core::mem::transmute::<*mut c_void, KexecMethod>(alias.as_ptr()) };
-        (method, off as c_ulong, has_vector())
+        (method, off as c_ulong, stub_may_use_vector())
     } else {
         (
             riscv_kexec_stub_norelocate as KexecMethod,
@@ -425,6 +425,8 @@ unsafe fn kexec(image: &bindings::kimage) -> ! {
     pr_notice!("Bye...\n");
     // SAFETY: the method is the stub in the control page alias or the crash
     // path in kernel text; both take these arguments and do not return.
+    // `vector` is set only when every hart has Zve32x (the crash path
+    // ignores it).
     unsafe {
         method(
             first_ind_entry,
@@ -437,10 +439,10 @@ unsafe fn kexec(image: &bindings::kimage) -> ! {
     }
 }
 
-/// Whether the stub may copy with the vector extension: the check of
-/// `has_vector()` (inline in C), Zve32x on every hart with
-/// `CONFIG_RISCV_ISA_V`. The stub turns `sstatus.VS` on and off itself.
-fn has_vector() -> bool {
+/// Whether the stub may copy with the vector extension: the check of C's
+/// `has_vector()` (inline), Zve32x on every hart with `CONFIG_RISCV_ISA_V`.
+/// The stub turns `sstatus.VS` on and off itself.
+fn stub_may_use_vector() -> bool {
     if !cfg!(CONFIG_RISCV_ISA_V) {
         return false;
     }
