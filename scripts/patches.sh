@@ -125,6 +125,9 @@ am_check() {
 	git am --abort >/dev/null 2>&1 || true
 	git checkout -q -f --detach pristine
 	git clean -q -fd
+	# Ignored files survive git clean -fd; none may shadow a file the series adds.
+	awk '/^diff --git / { f = $4; sub("^b/", "", f) } /^new file mode/ { print f }' \
+		$(ls "$OUT"/0*.patch | grep -v cover-letter) | xargs -r rm -f
 	# shellcheck disable=SC2046
 	git am -q $(ls "$OUT"/0*.patch | grep -v cover-letter) ||
 		die "the series does not apply with git am on a fresh pristine tree"
