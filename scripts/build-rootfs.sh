@@ -14,6 +14,8 @@ assemble() {
 	install -m755 "$CACHE/tools/riscv64/busybox" "$R/bin/busybox"
 	install -m755 "$CACHE/tools/riscv64/kexec" "$R/sbin/kexec"
 	riscv64-linux-gnu-strip "$R/sbin/kexec"
+	install -m755 "$CACHE/tools/riscv64/vmcore-dmesg" "$R/sbin/vmcore-dmesg"
+	riscv64-linux-gnu-strip "$R/sbin/vmcore-dmesg"
 	install -m755 "$TOP/tests/guest/init" "$R/init"
 	local t
 	for t in "$TOP"/tests/guest/tools/*.c; do

@@ -158,7 +158,7 @@ busybox() {
 
 kexec_tools() {
 	local out=$CACHE/tools/riscv64/kexec src v
-	[ -x "$out" ] && { echo "kexec-tools cached"; return; }
+	[ -x "$out" ] && [ -x "${out%/*}/vmcore-dmesg" ] && { echo "kexec-tools cached"; return; }
 	deb_src_orig kexec-tools sid
 	src=$CACHE/build-kexec-tools
 	rm -rf "$src" && mkdir -p "$src"
@@ -173,6 +173,8 @@ kexec_tools() {
 	make -s -j"$(nproc)"
 	mkdir -p "$(dirname "$out")"
 	cp build/sbin/kexec "$out"
+	# The capture kernel reads A's log from /proc/vmcore with it.
+	cp build/sbin/vmcore-dmesg "${out%/*}/vmcore-dmesg"
 	file "$out"
 }
 
@@ -182,5 +184,5 @@ step "bindgen-cli $BINDGEN_VERSION (cargo)" bindgen
 step "linux-source-7.2 $LINUX_72_VERSION (.deb, sid, mainline base)" linux_source 7.2 "$LINUX_72_VERSION"
 step "linux-source-6.12 (.deb, bookworm, LTS base)" linux_source 6.12
 step "busybox (static, riscv64)" busybox
-step "kexec-tools (static, riscv64)" kexec_tools
+step "kexec-tools and vmcore-dmesg (static, riscv64)" kexec_tools
 log "setup complete"

@@ -1,19 +1,25 @@
 # Crash kexec. Stage 1: load and unload a capture kernel (kexec -p, -p -u),
 # load it again, crash through sysrq (on CPU rvk.cpu= if given). The capture
-# kernel reads /proc/vmcore whole and checks its ELF header.
+# kernel reads /proc/vmcore whole and checks its ELF header, then reads A's
+# log out of it with vmcore-dmesg: it must hold the line A wrote to the
+# kernel log before the crash (with the run's marker) and A's panic.
 case $(arg stage) in
 1)
 	grep -q 'Crash kernel' /proc/iomem || fail "no crashkernel= reservation"
-	img=$(image Image)
+	# rvk.file=1: kexec_file_load (-s, the kernel builds the ELF core
+	# header), else kexec_load (-c, kexec-tools builds it).
+	how=-c img=$(image Image)
+	[ "$(arg file)" = 1 ] && how=-s img=$(image elf)
 	initrd=$(self_initrd)
 	cmd="$(next_cmdline) maxcpus=1"
-	run kexec -c -p "$img" --initrd="$initrd" --append="$cmd" || fail "kexec -p failed"
+	run kexec $how -p "$img" --initrd="$initrd" --append="$cmd" || fail "kexec -p failed"
 	a=$(cat /sys/kernel/kexec_crash_loaded)
 	run kexec -p -u || fail "kexec -p -u failed"
 	echo "RVK-KDUMP load/unload: crash_loaded $a -> $(cat /sys/kernel/kexec_crash_loaded)"
-	run kexec -c -p "$img" --initrd="$initrd" --append="$cmd" || fail "kexec -p failed"
+	run kexec $how -p "$img" --initrd="$initrd" --append="$cmd" || fail "kexec -p failed"
 	echo "RVK: crash loaded: $(cat /sys/kernel/kexec_crash_loaded)"
 	cpu=$(arg cpu)
+	echo "rvk-kernel-a-log $(arg marker)" >/dev/kmsg
 	taskset -c "${cpu:-0}" sh -c 'echo c >/proc/sysrq-trigger'
 	fail "sysrq crash returned"
 	;;
@@ -27,6 +33,9 @@ case $(arg stage) in
 	type=$(head -c 18 /proc/vmcore | tail -c 2 | od -An -tu2 | tr -d ' ')
 	machine=$(head -c 20 /proc/vmcore | tail -c 2 | od -An -tu2 | tr -d ' ')
 	echo "RVK-VMCORE size=$size read=$read magic=$magic class=$class type=$type machine=$machine hart=$(boot_hart)"
+	vmcore-dmesg /proc/vmcore >/tmp/vmcore-dmesg.txt 2>/tmp/vmcore-dmesg.err ||
+		echo "RVK-VMCORE-DMESG failed: $(tail -1 /tmp/vmcore-dmesg.err)"
+	echo "RVK-VMCORE-DMESG lines=$(wc -l </tmp/vmcore-dmesg.txt) A's line: $(grep -c "rvk-kernel-a-log $(arg marker)" /tmp/vmcore-dmesg.txt), A's panic: $(grep -o -m1 'Kernel panic - not syncing: .*' /tmp/vmcore-dmesg.txt)"
 	marker
 	;;
 esac
