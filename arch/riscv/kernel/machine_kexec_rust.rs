@@ -3,8 +3,9 @@
 //! The RISC-V kexec machine layer in Rust (`CONFIG_RISCV_KEXEC_RUST`).
 //!
 //! `machine_kexec_prepare()`, `machine_kexec()` and `machine_kexec_cleanup()`
-//! for the generic kexec core. Unlike the C implementation, the relocation
-//! stub never runs from the linear mapping: the control page is mapped a
+//! for the generic kexec core. Unlike the C implementation, which enters its
+//! relocation code with the MMU off, the stub starts with the MMU on, from
+//! an alias rather than the linear mapping: the control page is mapped a
 //! second time with `vm_map_ram()`, that 4 KiB alias is made read-only and
 //! executable, and the stub is told how to find its physical address from
 //! the alias. The linear mapping keeps its huge leaves and its permissions.
@@ -25,8 +26,9 @@ mod machine_kexec_logic;
 
 use machine_kexec_logic::{FdtMiss, Probe, SegmentInfo, FDT_HEADER_SIZE};
 
-/// Prefix of the `pr_*!` messages (the Rust macros always print one; the
-/// texts after it are the C implementation's).
+/// Prefix of the `pr_*!` messages (the Rust macros always print one; where
+/// both implementations report the same event, the text after it is the C
+/// one's).
 const __LOG_PREFIX: &[u8] = b"kexec\0";
 
 /// Pages in the control page (`KEXEC_CONTROL_PAGE_SIZE`, one page on RISC-V).
