@@ -157,8 +157,11 @@ PY
 	echo "(all runs: $B/bench.csv, $B/bench.json)"
 }
 
-step "relocation stub: instructions per page (QEMU -icount, minstret; instructions, not time)" reloc
-step "kexec downtime and load time, $RUNS runs each, interleaved" downtime
-step "code size (llvm-size)" sizes
-step "build cost (incremental after touching the Rust file; cold)" build_cost
+# BENCH_STEPS picks some of them (e.g. "reloc sizes"); all by default.
+steps=" ${BENCH_STEPS:-reloc downtime sizes build_cost} "
+want() { [[ $steps == *" $1 "* ]]; }
+want reloc && step "relocation stub: instructions per page (QEMU -icount, minstret; instructions, not time)" reloc
+want downtime && step "kexec downtime (64 MiB larger initramfs) and load time, $RUNS runs each, interleaved" downtime
+want sizes && step "code size (llvm-size)" sizes
+want build_cost && step "build cost (incremental after touching the Rust file; cold)" build_cost
 step "report" report
