@@ -100,6 +100,10 @@ sizes() {
 		s=$((s + $(secsum "$KOUT/rust/arch/riscv/kernel/$f")))
 	done
 	csv size rust_kexec_objects_text_rodata "$s" bytes
+	# The stub alone (copy loops), and whether the Rust object carries the
+	# KUnit suites (CONFIG_RISCV_KEXEC_RUST_KUNIT_TEST, mainline's rust kernel).
+	csv size rust_stub_object_text_rodata "$(secsum "$KOUT/rust/arch/riscv/kernel/kexec_stub.o")" bytes
+	csv size rust_kunit_suites_built_in "$(grep -c '^CONFIG_RISCV_KEXEC_RUST_KUNIT_TEST=y' "$KOUT/rust/.config")" flag
 	s=0
 	for f in machine_kexec.o kexec_relocate.o; do
 		s=$((s + $(secsum "$KOUT/c/arch/riscv/kernel/$f")))
