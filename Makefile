@@ -29,7 +29,7 @@ setup: ## Install packages and tools; download both kernel sources (idempotent).
 stage: setup ## Stage the pristine $(BASE) tree as git and apply our files and hunks.
 	@scripts/stage-kernel.sh
 
-kernels: setup ## Build the $(BASE) kernels ($(KERNELS) $(BASELINE)) with LLVM=1.
+kernels: setup ## Build the $(BASE) kernels ($(KERNELS) $(BASELINE), norel, kfile/cfi features) with LLVM=1.
 	@scripts/prepare.sh kernels
 
 rootfs: setup ## Build the $(BASE) kernels and the guest initramfs.
