@@ -17,7 +17,7 @@ export BASE BASES KERNELS BASELINE
 # Scenario filter for check (substring of a scenario name; empty = all).
 ONLY ?=
 
-.PHONY: help setup stage kernels rootfs demo check clean harness unit patches bisect-check lint bench
+.PHONY: help setup stage kernels rootfs demo check check-extended clean harness unit patches bisect-check lint bench
 
 help: ## List the targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -47,6 +47,11 @@ check: setup harness ## Unit tests, both series, then every scenario on every ke
 	@scripts/unit-tests.sh
 	@for b in $(BASES); do BASE=$$b scripts/patches.sh || exit 1; done
 	@scripts/check.sh $(ONLY)
+
+check-extended: setup harness ## Slow suite: scenarios on the dump (crash(8) reads the kdump) and debug (KASAN...) kernels.
+	@SUITE=extended scripts/setup.sh
+	@for b in $(BASES); do BASE=$$b SUITE=extended scripts/prepare.sh rootfs || exit 1; done
+	@scripts/check.sh --suite extended $(ONLY)
 
 unit: ## Host unit tests of the Rust logic; rustfmt check.
 	@scripts/unit-tests.sh

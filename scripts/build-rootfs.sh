@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Build the guest initramfs: static busybox and kexec, /init and the guest
 # scenario scripts from tests/guest, and the kernels to load under /boot.
+# ROOTFS names it ($KOUT/$ROOTFS.cpio); CAPTURE_IMAGES adds the Image of
+# these feature builds too (the extended suite's capture kernel, c-dump).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kernels=("$@")
 [ ${#kernels[@]} -gt 0 ] || kernels=(rust c)
-R=$KOUT/rootfs
-OUT=$KOUT/rootfs.cpio
+ROOTFS=${ROOTFS:-rootfs}
+R=$KOUT/$ROOTFS
+OUT=$KOUT/$ROOTFS.cpio
 
 assemble() {
 	rm -rf "$R" && mkdir -p "$R"/{bin,sbin,boot,tests,proc,sys,dev,tmp,etc}
@@ -51,9 +54,14 @@ assemble() {
 	for k in ${LOADONLY-}; do
 		cp "$KOUT/$k/vmlinux" "$R/boot/vmlinux-$k"
 	done
+	for k in ${CAPTURE_IMAGES-}; do
+		[ -f "$KOUT/$k/Image.elf" ] || die "kernel '$k' is not built"
+		cp "$KOUT/$k/arch/riscv/boot/Image" "$R/boot/Image-$k"
+		cp "$KOUT/$k/Image.elf" "$R/boot/Image-$k.elf"
+	done
 	(cd "$R" && find . -print | sort | cpio -o -H newc --owner=0:0 --quiet) >"$OUT.tmp"
 	mv "$OUT.tmp" "$OUT"
-	echo "$OUT: $(du -h "$OUT" | cut -f1), $BASE kernels: ${kernels[*]} ${LOADONLY-}"
+	echo "$OUT: $(du -h "$OUT" | cut -f1), $BASE kernels: ${kernels[*]} ${LOADONLY-} ${CAPTURE_IMAGES-}"
 }
 
-step "guest initramfs ($BASE)" assemble
+step "guest initramfs $ROOTFS ($BASE)" assemble

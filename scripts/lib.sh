@@ -10,6 +10,7 @@ RUSTC_WEB_VERSION=1.85.0+dfsg3-1~deb12u3
 BINDGEN_VERSION=0.71.1
 BUSYBOX_VERSION=1.37.0
 KEXEC_TOOLS_MIN=2.0.31
+CRASH_VERSION=9.0.2
 # The mainline base: Debian sid's linux-source-7.2, pinned (it must match
 # the hunks); the LTS base takes whatever 6.12.y bookworm offers.
 LINUX_72_VERSION=7.2.13-1

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Turn the project's files and hunks into the $BASE patch series described
 # by series/NNNN.msg (message, then "---files---" and the repo paths the
-# patch carries), as commits on top of the pristine tree of $BASE. A hunk
+# patch carries; series/$BASE/NNNN.msg replaces it on $BASE), as commits on
+# top of the pristine tree of $BASE. A hunk
 # entry hunks/NAME takes hunks/$BASE/NAME where that exists (the 6.12
 # backport's versions); an entry written ?hunks/NAME is only carried on the
 # bases that have it. Then:
@@ -39,6 +40,8 @@ commits() {
 	git -C "$T" read-tree pristine
 	parent=$(git -C "$T" rev-parse pristine)
 	for msg in "$TOP"/series/[0-9]*.msg; do
+		# series/$BASE/NNNN.msg: the message of that base's version.
+		[ -e "$TOP/series/$BASE/${msg##*/}" ] && msg=$TOP/series/$BASE/${msg##*/}
 		for f in $(sed -n '/^---files---$/,$p' "$msg" | tail -n +2); do
 			case $f in
 			\?hunks/*)

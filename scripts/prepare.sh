@@ -2,7 +2,10 @@
 # Everything a base needs before QEMU runs: stage the tree of $BASE, build
 # its kernels ($KERNELS, the $BASELINE, the load-only ones, the feature
 # ones) and, with "rootfs", the guest initramfs that carries them.
-# Usage: BASE=mainline|lts scripts/prepare.sh kernels|rootfs
+# With SUITE=extended: the feature kernels of `make check-extended` instead
+# (dump: DWARF and a virtio disk, for crash(8); debug: KASAN and the other
+# checkers, mainline only) and its initramfs, rootfs-extended.
+# Usage: [SUITE=extended] BASE=mainline|lts scripts/prepare.sh kernels|rootfs
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -22,6 +25,15 @@ if [ -z "${EXTRA_KERNELS+set}" ]; then
 	for k in $kernels $baseline; do
 		case $k in c | stock) EXTRA_KERNELS="$EXTRA_KERNELS $k-kfile $k-cfi" ;; esac
 	done
+fi
+
+if [ "${SUITE:-main}" = extended ]; then
+	if [ -z "${EXTENDED_KERNELS+set}" ]; then
+		EXTENDED_KERNELS="rust-dump c-dump stock-dump"
+		[ "$BASE" = mainline ] && EXTENDED_KERNELS="$EXTENDED_KERNELS rust-debug c-debug"
+	fi
+	EXTRA_KERNELS=$EXTENDED_KERNELS LOADONLY=
+	export ROOTFS=rootfs-extended CAPTURE_IMAGES=c-dump
 fi
 
 log "base $BASE (Linux $KSERIES): kernels ${kernels:-none}, baseline ${baseline:-none}, load-only ${LOADONLY:-none}, feature:${EXTRA_KERNELS:- none}"

@@ -11,7 +11,8 @@ APT_PIN=/etc/apt/preferences.d/rvkexec-sid
 PKGS=(clang-19 lld-19 llvm-19 libclang-19-dev
 	bc flex bison libelf-dev libssl-dev cpio xz-utils make git rsync
 	gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
-	dpkg-dev file python3-sphinx python3-yaml)
+	dpkg-dev file python3-sphinx python3-yaml
+	g++ libgmp-dev libmpfr-dev zlib1g-dev libncurses-dev texinfo)
 RUST_PKGS=(rustc-web rust-web-src libstd-rust-web-dev libstd-rust-web-1.85 rustfmt-web rust-web-clippy)
 QEMU_PKGS=(qemu-system-riscv opensbi)
 
@@ -178,6 +179,33 @@ kexec_tools() {
 	file "$out"
 }
 
+# crash_tool: crash (Debian's source with its gdb component) built on the
+# host for riscv64 dumps. gdb without -g: a third of the build time, and
+# nobody debugs crash's gdb here.
+crash_tool() {
+	local out=$CACHE/tools/bin/crash-riscv64 src p
+	[ -x "$out" ] && "$out" --version 2>/dev/null | grep -q "crash-riscv64 $CRASH_VERSION" &&
+		{ echo "crash $CRASH_VERSION (target RISCV64) cached"; return; }
+	deb_src_orig crash sid
+	src=$CACHE/build-crash
+	rm -rf "$src" && mkdir -p "$src/gdb"
+	tar -xf "$CACHE"/dl/crash_*.orig.tar.* -C "$src" --strip-components=1
+	tar -xf "$CACHE"/dl/crash_*.orig-gdb.tar.* -C "$src/gdb" --strip-components=2
+	tar -xf "$CACHE"/dl/crash_*.debian.tar.* -C "$src"
+	cd "$src"
+	while read -r p; do
+		[ -n "$p" ] && patch -s -p1 <"debian/patches/$p"
+	done <debian/patches/series
+	[ "$(cat .rh_rpm_package)" = "$CRASH_VERSION" ] ||
+		die "crash source is $(cat .rh_rpm_package), expected $CRASH_VERSION (CRASH_VERSION in scripts/lib.sh)"
+	# step runs this without errexit: every failure is checked.
+	CFLAGS=-O2 CXXFLAGS=-O2 make -j"$(nproc)" target=RISCV64 2>&1 |
+		awk '/^(checking|config\.status|configure:)/ { n++; if (n % 200) next } { print }
+			END { print "(" n " configure lines not shown)" }' || die "crash build failed (see above)"
+	mkdir -p "$(dirname "$out")" && cp crash "$out" || die "crash build made no binary"
+	"$out" --version | head -1
+}
+
 step "apt sources (bookworm-backports; trixie/sid deb-src)" apt_sources
 step "apt packages (LLVM 19, rustc-web $RUSTC_WEB_VERSION, QEMU, cross gcc)" apt_packages
 step "bindgen-cli $BINDGEN_VERSION (cargo)" bindgen
@@ -185,4 +213,8 @@ step "linux-source-7.2 $LINUX_72_VERSION (.deb, sid, mainline base)" linux_sourc
 step "linux-source-6.12 (.deb, bookworm, LTS base)" linux_source 6.12
 step "busybox (static, riscv64)" busybox
 step "kexec-tools and vmcore-dmesg (static, riscv64)" kexec_tools
+# crash is read by the extended suite only (make check-extended).
+if [ "${SUITE:-main}" = extended ]; then
+	step "crash $CRASH_VERSION for riscv64 dumps (host build, with gdb)" crash_tool
+fi
 log "setup complete"

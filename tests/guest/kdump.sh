@@ -2,7 +2,10 @@
 # load it again, crash through sysrq (on CPU rvk.cpu= if given). The capture
 # kernel reads /proc/vmcore whole and checks its ELF header, then reads A's
 # log out of it with vmcore-dmesg: it must hold the line A wrote to the
-# kernel log before the crash (with the run's marker) and A's panic.
+# kernel log before the crash (with the run's marker) and A's panic. With
+# rvk.save=1 it then writes /proc/vmcore to the virtio disk /dev/vda, for
+# crash(8) on the host (tests/host/crash-vmcore.sh); rvk.next= names the
+# capture kernel (one with a virtio disk driver).
 case $(arg stage) in
 1)
 	grep -q 'Crash kernel' /proc/iomem || fail "no crashkernel= reservation"
@@ -36,6 +39,15 @@ case $(arg stage) in
 	vmcore-dmesg /proc/vmcore >/tmp/vmcore-dmesg.txt 2>/tmp/vmcore-dmesg.err ||
 		echo "RVK-VMCORE-DMESG failed: $(tail -1 /tmp/vmcore-dmesg.err)"
 	echo "RVK-VMCORE-DMESG lines=$(wc -l </tmp/vmcore-dmesg.txt) A's line: $(grep -c "rvk-kernel-a-log $(arg marker)" /tmp/vmcore-dmesg.txt), A's panic: $(grep -o -m1 'Kernel panic - not syncing: .*' /tmp/vmcore-dmesg.txt)"
+	if [ "$(arg save)" = 1 ]; then
+		[ -b /dev/vda ] || fail "no /dev/vda to save the dump to"
+		t0=$(uptime_ms)
+		# O_DIRECT: through the page cache the capture kernel's small
+		# memory runs out (GFP_ATOMIC failures in the block layer).
+		dd if=/proc/vmcore of=/dev/vda bs=1M oflag=direct conv=fsync 2>/tmp/dd.err ||
+			fail "writing /proc/vmcore to /dev/vda failed: $(tail -1 /tmp/dd.err)"
+		echo "RVK-VMCORE-SAVED /dev/vda bytes=$size ms=$(($(uptime_ms) - t0))"
+	fi
 	marker
 	;;
 esac

@@ -80,6 +80,17 @@ reboot_into() {
 	fail "kexec -e returned"
 }
 
+# Pages held by vm_map_ram() areas (vmap blocks included).
+vmap() { awk '/vm_map_ram/ { s += $2 } END { print s / 4096 }' /proc/vmallocinfo; }
+# KiB mapped in the vmalloc area (page-table dump): a leaked alias stays mapped.
+vmapped() {
+	awk '/^---\[/ { f = index($0, "vmalloc() area") > 0; next }
+		f { v = $3; u = substr(v, length(v)); n = substr(v, 1, length(v) - 1)
+		    s += (u == "M") ? n * 1024 : (u == "G") ? n * 1048576 : n }
+		END { print s + 0 }' /sys/kernel/debug/kernel_page_tables
+}
+memfree() { awk '/^MemFree:/ { print $2 }' /proc/meminfo; }
+
 # Milliseconds since boot (10 ms resolution).
 uptime_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
 

@@ -29,6 +29,8 @@
 #include <unistd.h>
 #include <linux/kexec.h>
 
+#include "rvk-fdt.h"
+
 #define PAGE 4096UL
 /* Inside the RAM of a QEMU virt guest with >= 512 MiB, page aligned. */
 #define DEST 0x88000000UL
@@ -50,19 +52,9 @@ static const char *errname(int e)
 	}
 }
 
-/* The live FDT; sysfs hands a binary attribute out a page per read(). */
 static size_t read_fdt(void)
 {
-	int fd = open("/sys/firmware/fdt", O_RDONLY);
-	size_t len = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return 0;
-	while (len < sizeof(buf) && (n = read(fd, buf + len, sizeof(buf) - len)) > 0)
-		len += n;
-	close(fd);
-	return len;
+	return read_live_fdt(buf, sizeof(buf));
 }
 
 /* Loads the live FDT and one page to jump to: all prepare() needs. */

@@ -13,12 +13,25 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Console lines that end a run as failed unless the scenario allows panics.
-const FATAL: &[&str] = &[
-    "Kernel panic",
-    "Oops",
-    "Unable to handle kernel",
+const FATAL: &[&str] = &["Kernel panic", "Oops", "Unable to handle kernel"];
+
+/// Reports of the kernel's own checkers. Each fails a run, panic or not,
+/// unless the scenario lists it in `allow_splats`; "Call Trace:" is also
+/// allowed once a scenario that may panic has panicked (the panic's own
+/// backtrace).
+const SPLATS: &[&str] = &[
     "BUG:",
     "WARNING:",
+    "------------[ cut here ]------------",
+    "KASAN:",
+    "UBSAN:",
+    "Call Trace:",
+    "possible circular locking dependency",
+    "possible recursive locking",
+    "inconsistent lock state",
+    "suspicious RCU usage",
+    "INFO: trying to register non-static key",
+    "page allocation failure",
 ];
 
 struct Options {
@@ -31,6 +44,8 @@ struct Options {
     /// Kernel run only by scenarios with `baseline = true`.
     baseline: Option<String>,
     only: Vec<String>,
+    /// Scenario suite to run (`main` or `extended`).
+    suite: String,
     jobs: usize,
 }
 
@@ -58,7 +73,7 @@ fn main() {
         Ok(o) => o,
         Err(e) => {
             eprintln!("rvk-harness: {e}");
-            eprintln!("usage: rvk-harness --cache DIR --top DIR [--bases mainline,lts] --kernels rust,c [--baseline stock] [--jobs N] [FILTER...]");
+            eprintln!("usage: rvk-harness --cache DIR --top DIR [--bases mainline,lts] --kernels rust,c [--baseline stock] [--suite main|extended] [--jobs N] [FILTER...]");
             std::process::exit(2);
         }
     };
@@ -68,10 +83,14 @@ fn main() {
         toml::from_str(&text).unwrap_or_else(|e| die(&format!("{file:?}: {e}")));
     let mut all = Vec::new();
     for s in &spec.scenario {
-        all.extend(s.expand().unwrap_or_else(|e| die(&e)));
+        all.extend(
+            s.expand(&spec.features, spec.defaults.timeout)
+                .unwrap_or_else(|e| die(&e)),
+        );
     }
     let scenarios: Vec<Scenario> = all
         .iter()
+        .filter(|s| s.suite == opts.suite)
         .filter(|s| opts.only.is_empty() || opts.only.iter().any(|o| s.name.contains(o.as_str())))
         .cloned()
         .collect();
@@ -131,11 +150,12 @@ fn main() {
         );
         let snippets = spec.snippets.clone();
         let logs = logs.clone();
+        let top = opts.top.clone();
         threads.push(std::thread::spawn(move || loop {
             let Some((ri, ki, b, s, k)) = queue.lock().unwrap().pop() else {
                 break;
             };
-            let o = run_one(&s, &b, &k, &cache.join(&b), &spec_defaults, &snippets, &logs);
+            let o = run_one(&s, &b, &k, &cache.join(&b), &spec_defaults, &snippets, &logs, &top);
             let tag = match o.verdict {
                 Verdict::Pass => "PASS",
                 Verdict::XFail => "XFAIL",
@@ -182,6 +202,7 @@ fn parse_args() -> Result<Options, String> {
     let mut baseline = None;
     let mut jobs = 2;
     let mut only = Vec::new();
+    let mut suite = "main".to_string();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut val = || args.next().ok_or(format!("{a} needs a value"));
@@ -192,6 +213,7 @@ fn parse_args() -> Result<Options, String> {
             "--baseline" => baseline = Some(val()?),
             "--bases" => bases = val()?.split(',').map(str::to_string).collect(),
             "--jobs" => jobs = val()?.parse().map_err(|_| "bad --jobs")?,
+            "--suite" => suite = val()?,
             f if f.starts_with("--") => return Err(format!("unknown option {f}")),
             f => only.push(f.to_string()),
         }
@@ -203,6 +225,7 @@ fn parse_args() -> Result<Options, String> {
         kernels,
         baseline,
         only,
+        suite,
         jobs: jobs.max(1),
     })
 }
@@ -219,19 +242,16 @@ fn fresh_marker(scenario: &str, base: &str, kernel: &str) -> String {
     )
 }
 
-fn run_one(
+/// The patterns of `lines` with `@marker`, `@kernel`, `@other` and the
+/// snippets filled in.
+fn patterns(
     s: &Scenario,
-    base: &str,
+    lines: &[String],
     kernel: &str,
-    cache: &Path,
-    defaults: &(String, u32, u64, String),
+    marker: &str,
     snippets: &std::collections::BTreeMap<String, String>,
-    logs: &Path,
-) -> Outcome {
-    let marker = fresh_marker(&s.name, base, kernel);
-    let log = logs.join(format!("{}.{base}.{kernel}.log", s.name));
-    let expect: Vec<(String, Pattern)> = s
-        .expect_for(kernel)
+) -> Vec<(String, Pattern)> {
+    lines
         .iter()
         .map(|e| {
             let other = if kernel == "rust" { "c" } else { "rust" };
@@ -245,14 +265,38 @@ fn run_one(
             let p = Pattern::parse(&t).unwrap_or_else(|err| die(&format!("{}: {err}", s.name)));
             (t, p)
         })
-        .collect();
+        .collect()
+}
+
+#[expect(clippy::too_many_arguments)]
+fn run_one(
+    s: &Scenario,
+    base: &str,
+    kernel: &str,
+    cache: &Path,
+    defaults: &(String, u32, u64, String),
+    snippets: &std::collections::BTreeMap<String, String>,
+    logs: &Path,
+    top: &Path,
+) -> Outcome {
+    let marker = fresh_marker(&s.name, base, kernel);
+    let log = logs.join(format!("{}.{base}.{kernel}.log", s.name));
+    let expect = patterns(s, s.expect_for(kernel), kernel, &marker, snippets);
     let image = cache.join(format!("out/{}/arch/riscv/boot/Image", s.build_of(kernel)));
-    let initrd = cache.join("out/rootfs.cpio");
+    // The extended suite's initramfs also carries the capture kernel with a
+    // virtio disk driver (scripts/prepare.sh).
+    let initrd = match s.suite.as_str() {
+        "main" => cache.join("out/rootfs.cpio"),
+        suite => cache.join(format!("out/rootfs-{suite}.cpio")),
+    };
+    // RVK_APPEND: more of kernel A's command line (e.g. another rvk.seed=);
+    // the guest's `arg` takes the last of a repeated option.
     let append = format!(
-        "console=ttyS0 earlycon {} rvk.scenario={} rvk.stage=1 rvk.marker={marker} {}",
+        "console=ttyS0 earlycon {} rvk.scenario={} rvk.stage=1 rvk.marker={marker} {} {}",
         defaults.3,
         s.script.as_deref().unwrap_or(&s.name),
-        s.append
+        s.append,
+        std::env::var("RVK_APPEND").unwrap_or_default()
     );
     let mut cmd = Command::new("qemu-system-riscv64");
     cmd.args(["-machine", "virt", "-bios", "default", "-nographic", "-no-reboot"])
@@ -265,6 +309,18 @@ fn run_one(
         .args(["-append", append.trim()]);
     if let Some(cpu) = &s.cpu {
         cmd.args(["-cpu", cpu]);
+    }
+    let disk = logs.join(format!("{}.{base}.{kernel}.disk", s.name));
+    if let Some(size) = &s.disk {
+        // A fresh sparse file each run: nothing of an earlier run is read.
+        let _ = std::fs::remove_file(&disk);
+        let made = Command::new("truncate").arg("-s").arg(size).arg(&disk).status();
+        if !made.is_ok_and(|st| st.success()) {
+            die(&format!("cannot make the {size} disk {}", disk.display()));
+        }
+        cmd.arg("-drive")
+            .arg(format!("file={},format=raw,if=none,id=rvkdisk", disk.display()))
+            .args(["-device", "virtio-blk-device,drive=rvkdisk"]);
     }
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let started = Instant::now();
@@ -315,6 +371,7 @@ fn run_one(
     // started (for the downtime benchmark).
     let stamps = std::env::var_os("RVK_TIMESTAMPS").is_some();
     let mut next = 0;
+    let mut panicked = false;
     let mut tail: Vec<String> = Vec::new();
     let why = loop {
         let left = timeout.saturating_sub(started.elapsed());
@@ -356,6 +413,17 @@ fn run_one(
                 break format!("console shows {f:?}");
             }
         }
+        // The crash is triggered through sysrq; from then until the next
+        // kernel's banner the panic's backtrace is expected.
+        panicked |= s.allow_panic && line.contains("sysrq: Trigger a crash");
+        panicked &= !line.contains("Linux version");
+        if let Some(f) = SPLATS.iter().find(|f| {
+            line.contains(**f)
+                && !s.allow_splats.iter().any(|a| a == **f)
+                && !(panicked && **f == "Call Trace:")
+        }) {
+            break format!("console shows a splat: {f:?}");
+        }
         if expect[next].1.matches(&line) {
             next += 1;
             if next == expect.len() {
@@ -365,6 +433,17 @@ fn run_one(
     };
     let _ = child.kill();
     let _ = child.wait();
+    let why = match &s.post {
+        Some(post) if why.is_empty() => {
+            let vmlinux = cache.join(format!("out/{}/vmlinux", s.build_of(kernel)));
+            let expect = patterns(s, &s.post_expect, kernel, &marker, snippets);
+            run_post(top, post, &disk, &vmlinux, &marker, &expect, s, &mut out, logf.as_mut())
+        }
+        _ => why,
+    };
+    if s.disk.is_some() && why.is_empty() {
+        let _ = std::fs::remove_file(&disk);
+    }
     out.secs = started.elapsed().as_secs_f64();
     let passed = why.is_empty();
     let xfail = s.xfail_reason(base, kernel);
@@ -380,8 +459,62 @@ fn run_one(
         (false, Some(r)) => format!("expected: {r} ({why})"),
         (true, Some(r)) => format!("passed, but expected to fail: {r}"),
     };
-    out.tail = tail;
+    tail.append(&mut out.tail);
+    out.tail = tail.split_off(tail.len().saturating_sub(30));
     out
+}
+
+/// Runs the host script `tests/host/<post>.sh` on what the guest left on
+/// its disk; returns why the run failed (empty: passed).
+#[expect(clippy::too_many_arguments)]
+fn run_post(
+    top: &Path,
+    post: &str,
+    disk: &Path,
+    vmlinux: &Path,
+    marker: &str,
+    expect: &[(String, Pattern)],
+    s: &Scenario,
+    out: &mut Outcome,
+    mut logf: Option<&mut std::fs::File>,
+) -> String {
+    let script = top.join(format!("tests/host/{post}.sh"));
+    let res = Command::new("bash")
+        .arg(&script)
+        .env("RVK_DISK", disk)
+        .env("RVK_VMLINUX", vmlinux)
+        .env("RVK_MARKER", marker)
+        .stdin(Stdio::null())
+        .output();
+    let res = match res {
+        Ok(r) => r,
+        Err(e) => return format!("cannot run {}: {e}", script.display()),
+    };
+    let text = String::from_utf8_lossy(&res.stdout).to_string() + &String::from_utf8_lossy(&res.stderr);
+    let mut next = 0;
+    for line in text.lines() {
+        if let Some(f) = logf.as_mut() {
+            let _ = writeln!(f, "[host {post}] {line}");
+        }
+        out.tail.push(format!("[host] {line}"));
+        if s.report.iter().any(|r| line.contains(r.as_str())) {
+            let at = s.report.iter().filter_map(|r| line.find(r.as_str())).min().unwrap_or(0);
+            out.reports.push(line[at..].to_string());
+        }
+        if let Some(rest) = line.find("RVK-FAIL").map(|i| &line[i..]) {
+            return format!("{post}: {rest}");
+        }
+        if next < expect.len() && expect[next].1.matches(line) {
+            next += 1;
+        }
+    }
+    if !res.status.success() {
+        return format!("{post} exited with {}", res.status);
+    }
+    match expect.get(next) {
+        Some((t, _)) => format!("{post} did not show {t:?}"),
+        None => String::new(),
+    }
 }
 
 fn print_table(

@@ -14,6 +14,9 @@ pub struct File {
     /// The kernel trees scenarios run on (`mainline`, `lts`), by name.
     #[serde(default)]
     pub bases: BTreeMap<String, Base>,
+    /// Feature builds a scenario can also run on (`features = [...]`).
+    #[serde(default)]
+    pub features: BTreeMap<String, Feature>,
     /// The scenarios, in the order they run and print.
     pub scenario: Vec<Scenario>,
 }
@@ -40,6 +43,26 @@ impl Base {
                 .as_ref()
                 .is_none_or(|l| l.iter().any(|n| n == name))
     }
+}
+
+/// A feature build (`<kernel>-<name>`, scripts/build-kernel.sh) that
+/// scenarios listing it in `features` also run on, as `<scenario>-<name>`.
+#[derive(Deserialize, Clone)]
+pub struct Feature {
+    /// Suite of the copies (see `Scenario::suite`).
+    pub suite: String,
+    /// More of kernel A's command line.
+    #[serde(default)]
+    pub append: String,
+    /// The copies' timeout is the scenario's times this.
+    #[serde(default = "one")]
+    pub timeout_scale: u64,
+    /// The kernels the feature is built for.
+    pub kernels: Vec<String>,
+}
+
+fn one() -> u64 {
+    1
 }
 
 /// Defaults for every scenario.
@@ -90,6 +113,29 @@ pub struct Scenario {
     /// The guest is allowed to panic (crash kexec).
     #[serde(default)]
     pub allow_panic: bool,
+    /// Splats (see `SPLATS` in main.rs) this scenario provokes on purpose.
+    #[serde(default)]
+    pub allow_splats: Vec<String>,
+    /// The suite the scenario belongs to: `main` (`make check`) or
+    /// `extended` (`make check-extended`: feature kernels too slow to build
+    /// within `make check`'s budget).
+    #[serde(default = "main_suite")]
+    pub suite: String,
+    /// Size of a raw virtio disk (`-drive`, `virtio-blk-device`) given to
+    /// the guest, e.g. `1G`; the file is `out/logs/<run>.disk`.
+    pub disk: Option<String>,
+    /// Host script `tests/host/<post>.sh` run after the guest passed, with
+    /// `RVK_DISK`, `RVK_VMLINUX`, `RVK_MARKER`; its output must then show
+    /// `post_expect`, in order.
+    pub post: Option<String>,
+    #[serde(default)]
+    pub post_expect: Vec<String>,
+    /// Feature builds (`[features]`) the scenario also runs on ...
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// ... for these of its expansions only (empty: all of them).
+    #[serde(default)]
+    pub features_for: Vec<String>,
     /// Also run on the baseline kernel (pristine 6.12), for comparison.
     #[serde(default)]
     pub baseline: bool,
@@ -102,6 +148,10 @@ pub struct Scenario {
     /// ... and once per memory size; the name gets `-<paging>-<mem>`.
     #[serde(default)]
     pub mems: Vec<String>,
+}
+
+fn main_suite() -> String {
+    "main".to_string()
 }
 
 impl Scenario {
@@ -131,8 +181,13 @@ impl Scenario {
         self.kernels.is_empty() || self.kernels.iter().any(|k| k == kernel)
     }
 
-    /// Expands `pagings` x `mems` into one scenario each.
-    pub fn expand(&self) -> Result<Vec<Scenario>, String> {
+    /// Expands `pagings` x `mems` into one scenario each, and each of those
+    /// into one more per feature build; `timeout` is the default timeout.
+    pub fn expand(
+        &self,
+        features: &BTreeMap<String, Feature>,
+        timeout: u64,
+    ) -> Result<Vec<Scenario>, String> {
         let pagings: Vec<Option<&str>> = if self.pagings.is_empty() {
             vec![None]
         } else {
@@ -170,6 +225,31 @@ impl Scenario {
                 out.push(s);
             }
         }
+        let mut copies = Vec::new();
+        for s in &out {
+            if !self.features_for.is_empty() && !self.features_for.contains(&s.name) {
+                continue;
+            }
+            for name in &self.features {
+                let f = features
+                    .get(name)
+                    .ok_or_else(|| format!("{}: no [features.{name}]", self.name))?;
+                if s.build.is_some() {
+                    return Err(format!("{}: a feature build cannot have features", self.name));
+                }
+                let mut c = s.clone();
+                c.name = format!("{}-{name}", s.name);
+                c.build = Some(name.clone());
+                c.suite = f.suite.clone();
+                c.append = format!("{} {}", s.append, f.append).trim().to_string();
+                c.timeout = Some(s.timeout.unwrap_or(timeout) * f.timeout_scale);
+                c.kernels = f.kernels.clone();
+                c.features.clear();
+                c.features_for.clear();
+                copies.push(c);
+            }
+        }
+        out.extend(copies);
         Ok(out)
     }
 }
@@ -246,6 +326,25 @@ mod tests {
         assert_eq!(s.xfail_reason("lts", "c").unwrap(), "base");
         assert_eq!(s.xfail_reason("mainline", "stock").unwrap(), "kernel");
         assert!(s.xfail_reason("mainline", "rust").is_none());
+    }
+
+    #[test]
+    fn feature_copies() {
+        let spec: super::File = toml::from_str(
+            "[defaults]\nmem = \"512M\"\nsmp = 2\ntimeout = 100\n\
+             [features.debug]\nsuite = \"extended\"\nappend = \"dp=on\"\ntimeout_scale = 3\nkernels = [\"rust\", \"c\"]\n\
+             [[scenario]]\nname = \"pt\"\ndoc = \"d\"\nexpect = []\nappend = \"x=1\"\n\
+             pagings = [\"sv39\", \"sv57\"]\nfeatures = [\"debug\"]\nfeatures_for = [\"pt-sv57\"]\n",
+        )
+        .unwrap();
+        let all = spec.scenario[0].expand(&spec.features, spec.defaults.timeout).unwrap();
+        let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["pt-sv39", "pt-sv57", "pt-sv57-debug"]);
+        let d = &all[2];
+        assert_eq!(d.build_of("c"), "c-debug");
+        assert_eq!((d.suite.as_str(), d.append.as_str(), d.timeout), ("extended", "x=1 dp=on", Some(300)));
+        assert!(d.runs_on("rust") && !d.runs_on("stock"));
+        assert_eq!(all[1].suite, "main");
     }
 
     #[test]
