@@ -33,14 +33,23 @@ assemble() {
 		[ -f "$o/Image.elf" ] || die "kernel '$k' is not built (make kernels)"
 		cp "$o/arch/riscv/boot/Image" "$R/boot/Image-$k"
 		cp "$o/Image.elf" "$R/boot/Image-$k.elf"
-		# Address range of vm_map_ram() for the failslab stack filter.
-		sort "$o/System.map" | awk '$3 == "vm_map_ram" { s = $1; next }
-			s != "" { printf "0x%s 0x%s\n", s, $1; exit }' >"$R/boot/vm_map_ram-$k.range"
-		[ -s "$R/boot/vm_map_ram-$k.range" ] || die "vm_map_ram not in $o/System.map"
+		# Address range of vm_map_ram() for the failslab stack filter, of
+		# the kernel and (extended suite) of its feature builds.
+		local b
+		for b in "$o" $([ "$ROOTFS" = rootfs ] || ls -d "$KOUT/$k"-* 2>/dev/null); do
+			[ -f "$b/System.map" ] || continue
+			sort "$b/System.map" | awk '$3 == "vm_map_ram" { s = $1; next }
+				s != "" { printf "0x%s 0x%s\n", s, $1; exit }' >"$R/boot/vm_map_ram-${b##*/}.range"
+			[ -s "$R/boot/vm_map_ram-${b##*/}.range" ] || die "vm_map_ram not in $b/System.map"
+		done
 		# With CONFIG_RELOCATABLE the build strips .rela.dyn from vmlinux
 		# (arch/riscv/Makefile.postlink) and boots from vmlinux.relocs,
 		# which Image is made of: that is the bootable vmlinux.
-		if [ -f "$o/vmlinux.relocs" ]; then
+		# (Only kexec-file-vmlinux loads them: not in the extended suite,
+		# whose KASAN kernels take a minute per 30 MB of initramfs.)
+		if [ "$ROOTFS" != rootfs ]; then
+			:
+		elif [ -f "$o/vmlinux.relocs" ]; then
 			cp "$o/vmlinux.relocs" "$R/boot/vmlinux-$k"
 		else
 			cp "$o/vmlinux" "$R/boot/vmlinux-$k"
@@ -54,9 +63,9 @@ assemble() {
 	for k in ${LOADONLY-}; do
 		cp "$KOUT/$k/vmlinux" "$R/boot/vmlinux-$k"
 	done
+	# The capture kernels are loaded with kexec -s -p: their ELF only.
 	for k in ${CAPTURE_IMAGES-}; do
 		[ -f "$KOUT/$k/Image.elf" ] || die "kernel '$k' is not built"
-		cp "$KOUT/$k/arch/riscv/boot/Image" "$R/boot/Image-$k"
 		cp "$KOUT/$k/Image.elf" "$R/boot/Image-$k.elf"
 	done
 	(cd "$R" && find . -print | sort | cpio -o -H newc --owner=0:0 --quiet) >"$OUT.tmp"

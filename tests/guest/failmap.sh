@@ -5,9 +5,13 @@
 [ "$(arg stage)" = 1 ] || { marker; return 0; }
 F=/sys/kernel/debug/failslab
 [ -d $F ] || fail "no $F (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)"
-read -r start end <"/boot/vm_map_ram-$(variant).range" || fail "no vm_map_ram address range"
+# rvk.build= names A's feature build (its vm_map_ram() is elsewhere).
+b=$(arg build)
+read -r start end <"/boot/vm_map_ram-$(variant)${b:+-$b}.range" || fail "no vm_map_ram address range"
 vmapped() { awk '/^---\[/ { f = index($0, "vmalloc() area") > 0; next } f { n++ } END { print n + 0 }' \
 	/sys/kernel/debug/kernel_page_tables; }
+# verbose=0: the injection prints no backtrace (a splat to the harness).
+echo 0 >$F/verbose
 echo N >$F/ignore-gfp-wait
 echo Y >$F/task-filter
 echo 100 >$F/probability

@@ -1,6 +1,8 @@
 # CPU hotplug, then kexec: A takes the CPUs in rvk.offline= (comma
-# separated; 0 is the boot hart) offline through sysfs, loads B and runs
-# kexec -e on what is left. B must boot with every hart.
+# separated; 0 is the boot CPU) offline through sysfs, loads B and runs
+# kexec -e on what is left. kernel_kexec() moves to the reboot CPU (CPU 0,
+# or the first online one when CPU 0 is offline): B must boot on that CPU's
+# hart (OpenSBI picks A's boot hart, not always hart 0) with every hart.
 case $(arg stage) in
 1)
 	n=$(grep -c ^processor /proc/cpuinfo)
@@ -8,14 +10,19 @@ case $(arg stage) in
 		[ -e "/sys/devices/system/cpu/cpu$c/online" ] || fail "cpu$c has no online switch"
 		echo 0 >"/sys/devices/system/cpu/cpu$c/online" || fail "cpu$c did not go offline"
 	done
-	echo "RVK-HOTPLUG A: $n cpus, online now: $(cat /sys/devices/system/cpu/online), offline: $(cat /sys/devices/system/cpu/offline), running on cpu $(awk '{ print $39 }' /proc/self/stat)"
-	run kexec -c -l "$(image Image)" --initrd="$(self_initrd)" --append="$(next_cmdline)" ||
+	online=$(cat /sys/devices/system/cpu/online)
+	cpu=${online%%[-,]*}
+	hart=$(awk -v c="$cpu" '/^processor/ { p = $3 } /^hart\t*:/ && p == c { print $3 }' /proc/cpuinfo)
+	echo "RVK-HOTPLUG A: $n cpus, online now: $online, offline: $(cat /sys/devices/system/cpu/offline); kexec on cpu $cpu (hart $hart)"
+	run kexec -c -l "$(image Image)" --initrd="$(self_initrd)" --append="$(next_cmdline hart="$hart")" ||
 		fail "kexec -c -l failed"
 	run kexec -e
 	fail "kexec -e returned"
 	;;
 *)
-	echo "RVK-HOTPLUG B: boot hart $(boot_hart), $(grep -c ^processor /proc/cpuinfo) cpus online"
+	h=$(boot_hart)
+	[ "$h" = "$(arg hart)" ] || fail "B booted on hart $h, A ran kexec on hart $(arg hart)"
+	echo "RVK-HOTPLUG B: boot hart $h (A's kexec hart), $(grep -c ^processor /proc/cpuinfo) cpus online"
 	marker
 	;;
 esac

@@ -44,7 +44,7 @@ case $(arg stage) in
 		t0=$(uptime_ms)
 		# O_DIRECT: through the page cache the capture kernel's small
 		# memory runs out (GFP_ATOMIC failures in the block layer).
-		dd if=/proc/vmcore of=/dev/vda bs=1M oflag=direct conv=fsync 2>/tmp/dd.err ||
+		dd if=/proc/vmcore of=/dev/vda bs=1M iflag=fullblock oflag=direct conv=fsync 2>/tmp/dd.err ||
 			fail "writing /proc/vmcore to /dev/vda failed: $(tail -1 /tmp/dd.err)"
 		echo "RVK-VMCORE-SAVED /dev/vda bytes=$size ms=$(($(uptime_ms) - t0))"
 	fi

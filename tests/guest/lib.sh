@@ -89,7 +89,14 @@ vmapped() {
 		    s += (u == "M") ? n * 1024 : (u == "G") ? n * 1048576 : n }
 		END { print s + 0 }' /sys/kernel/debug/kernel_page_tables
 }
-memfree() { awk '/^MemFree:/ { print $2 }' /proc/meminfo; }
+# MemFree in KiB, with the page cache dropped first (it is not growth).
+memfree() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	awk '/^MemFree:/ { print $2 }' /proc/meminfo
+}
+# A vmap block (1024 pages) of vm_map_ram() VA may stay cached per CPU.
+vmap_slack() { echo $((1024 * $(grep -c ^processor /proc/cpuinfo))); }
 
 # Milliseconds since boot (10 ms resolution).
 uptime_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }

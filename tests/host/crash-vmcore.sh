@@ -15,8 +15,8 @@ trap 'rm -rf "$work"' EXIT
 end=0
 while read -r type off _ _ filesz _; do
 	case $type in LOAD | NOTE) [ $((off + filesz)) -gt "$end" ] && end=$((off + filesz)) ;; esac
-done < <(llvm-readelf -l --wide "$RVK_DISK" 2>/dev/null)
-[ "$end" -gt 0 ] || { echo "RVK-FAIL the disk does not start with an ELF core"; exit 1; }
+done < <(llvm-readelf -l --wide "$RVK_DISK")
+[ "$end" -gt 0 ] || { echo "RVK-FAIL no ELF core header on the disk (llvm-readelf above)"; exit 1; }
 truncate -s "$end" "$RVK_DISK"
 echo "RVK-CRASH-DUMP vmcore=$end bytes ($(llvm-readelf -l --wide "$RVK_DISK" | grep -c ' LOAD ') PT_LOAD)"
 
@@ -24,11 +24,11 @@ echo "RVK-CRASH-DUMP vmcore=$end bytes ($(llvm-readelf -l --wide "$RVK_DISK" | g
 echo "RVK-CRASH-SYMS vmlinux=$(stat -c %s "$RVK_VMLINUX") bytes $(llvm-readelf -s --wide "$RVK_VMLINUX" |
 	awk '/^Symbol table .\.symtab/ { on = 1; next } on && $1 ~ /^[0-9]+:$/ { n++; if ($8 == ".L0") l++ }
 		END { printf "symbols=%d local_labels=%d", n, l }')"
-printf '%s\n' sys log bt 'kmem -i' exit >"$work/cmds"
+printf '%s\n' sys set log 'bt -a' 'kmem -i' exit >"$work/cmds"
 t0=$SECONDS
-timeout "${RVK_CRASH_TIMEOUT:-240}" "$crash" -s -i "$work/cmds" "$RVK_VMLINUX" "$RVK_DISK" >"$work/out" 2>&1
+timeout -k 10 "${RVK_CRASH_TIMEOUT:-120}" "$crash" -s -i "$work/cmds" "$RVK_VMLINUX" "$RVK_DISK" >"$work/out" 2>&1
 rc=$?
-[ "$rc" -ne 124 ] || echo "RVK-CRASH no prompt within ${RVK_CRASH_TIMEOUT:-240} s"
+[ "$rc" -ne 124 ] || echo "RVK-CRASH no prompt within ${RVK_CRASH_TIMEOUT:-120} s"
 sed 's/^/| /' "$work/out"
 echo "RVK-CRASH exit=$rc secs=$((SECONDS - t0))"
 out=$work/out
@@ -37,10 +37,17 @@ release=$(sed -n 's/^ *RELEASE: //p' "$out" | head -1)
 echo "RVK-CRASH sys: PANIC: $panic RELEASE: $release"
 # log's lines start with the printk time stamp.
 echo "RVK-CRASH log: A's line: $(grep -cE "^\[ *[0-9.]+\] rvk-kernel-a-log $RVK_MARKER" "$out"), A's panic: $(grep -cE '^\[ *[0-9.]+\] Kernel panic - not syncing: sysrq triggered crash' "$out")"
-# bt's header: PID: n TASK: addr CPU: n COMMAND: "name"
-task=$(grep -m1 '^PID: ' "$out" | sed 's/  */ /g')
-echo "RVK-CRASH bt: COMMAND: ${task##*COMMAND: } ${task% COMMAND:*}"
-# crash names a frame by its return address: sysrq_handle_crash ends in a
-# call to panic(), so its frame shows as the function after it.
-echo "RVK-CRASH bt frames: $(grep -cE '^ *#[0-9]+ ' "$out") __handle_sysrq=$(grep -cE '#[0-9]+ .* __handle_sysrq ' "$out") vpanic=$(grep -cE '#[0-9]+ .* vpanic ' "$out")"
-echo "RVK-CRASH kmem: $(grep -m1 'TOTAL MEM' "$out" | sed 's/  */ /g')"
+# crash's own pick of the panic task (its context after start-up): on one
+# of our dumps it picked CPU 0's idle task although CPU 0 ran the panicking
+# "sh" (see bt -a), so the check below reads bt -a, not bt.
+echo "RVK-CRASH context: $(awk '/^ *PID: / { p = $2 } /^ *COMMAND: / { c = $2 } /^ *CPU: / && p != "" { print "PID " p " COMMAND " c " CPU " $2; exit }' "$out")"
+# bt -a: the task whose frames pass through __handle_sysrq (sysrq_handle_crash
+# itself shows as the next function: crash names a frame by its return
+# address, and it ends in the call to panic()).
+awk '/^PID: / { if (hit) exit; hdr = $0; n = 0; v = 0; next }
+	/^ *#[0-9]+ / && hdr != "" { n++; if ($0 ~ / v?panic /) v++; if ($0 ~ / __handle_sysrq /) hit = 1 }
+	END { if (!hit) { print "RVK-CRASH bt: no task with __handle_sysrq"; exit }
+		gsub(/  */, " ", hdr); cmd = hdr; sub(/.*COMMAND: /, "", cmd); sub(/ COMMAND: .*/, "", hdr)
+		print "RVK-CRASH bt: COMMAND: " cmd " (" hdr ")"
+		printf "RVK-CRASH bt frames: %d __handle_sysrq=1 panic=%d\n", n, v }' "$out"
+echo "RVK-CRASH kmem: $(grep -m1 'TOTAL MEM' "$out" | sed 's/^ *//; s/  */ /g')"

@@ -8,7 +8,7 @@
 
 /*
  * Copies the live FDT into @buf (at most @size bytes) and returns its
- * length, 0 if it cannot be read; sysfs hands a binary attribute out a
+ * length, 0 if it cannot be read or does not fit; sysfs hands a binary attribute out a
  * page per read().
  */
 static size_t read_live_fdt(unsigned char *buf, size_t size)
@@ -21,6 +21,9 @@ static size_t read_live_fdt(unsigned char *buf, size_t size)
 		return 0;
 	while (len < size && (n = read(fd, buf + len, size - len)) > 0)
 		len += n;
+	/* A full buffer may hold a cut FDT: treat it as unreadable. */
+	if (len == size)
+		len = 0;
 	close(fd);
 	return len;
 }

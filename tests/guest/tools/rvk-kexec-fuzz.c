@@ -19,7 +19,15 @@
  * destinations, bufsz > memsz, NULL, unmapped or short user buffers. The
  * buffers hold the live device tree, intact or damaged (wrong magic,
  * totalsize larger or smaller than the buffer, misaligned copy), or junk.
- * kexec_file_load: kernels truncated at random, headers overwritten.
+ * kexec_file_load: kernels truncated at random, header bytes overwritten, a
+ * field the loaders read (Image: text_offset, image_size, flags, magic;
+ * ELF: e_phoff, e_phnum, p_offset, p_filesz, p_memsz, ...) given a bad
+ * value.
+ *
+ * The calls depend on the seed, the size of the live FDT, whether there is
+ * a crash kernel region and the kernel files; never on the kernel's
+ * answers. "answers=" hashes the sequence of (call, errno): two kernels
+ * answered every kexec_load() call alike iff it is equal.
  *
  * Output: "RVK-FUZZ-ERRNO <what> seed=S calls=N 0=a EINVAL=b ..." (errno
  * names in numeric order; 0 = accepted, then unloaded again or replaced).
@@ -40,6 +48,9 @@
 #define PAGE 4096UL
 #define POOL_PAGES 256
 #define MAX_ERRNO 256
+
+static unsigned char fdt[64 * PAGE];
+_Static_assert(POOL_PAGES >= sizeof(fdt) / PAGE + 2, "the pool holds an FDT copy");
 
 static uint64_t rng;
 
@@ -64,6 +75,17 @@ static int chance(unsigned int percent)
 }
 
 static unsigned long tally[MAX_ERRNO + 1];
+static unsigned long loaded;	/* accepted kexec_load() calls with segments */
+static uint64_t answers = 0xcbf29ce484222325ULL;
+
+/* FNV-1a of the (call, errno) sequence: equal on two kernels iff every answer is. */
+static void trace(unsigned long i, long rc)
+{
+	uint64_t v = i << 16 | (rc ? errno : 0);
+
+	for (int b = 0; b < 8; b++)
+		answers = (answers ^ ((v >> (8 * b)) & 0xff)) * 0x100000001b3ULL;
+}
 
 static void count(long rc)
 {
@@ -147,7 +169,6 @@ static void read_iomem(struct range *ram, struct range *crash)
 
 static unsigned char *pool;	/* POOL_PAGES pages, page aligned */
 static unsigned char *hole;	/* a page that is not mapped */
-static unsigned char fdt[64 * PAGE];
 static size_t fdt_len;
 
 static void put_be32(unsigned char *p, uint32_t v)
@@ -159,20 +180,22 @@ static void put_be32(unsigned char *p, uint32_t v)
 }
 
 /*
- * Fill the pool at page @pg with one kind of content; returns the buffer
- * to hand to the kernel and sets *len to a length that fits it.
+ * Fill the pool at page @pg with the live FDT (@fdt_kind 0: intact, 1:
+ * damaged, 2: intact at an address that is not 8-byte aligned, so the
+ * kernel copies it from an unaligned user buffer) or, @fdt_kind -1, with
+ * zeros or junk; returns the buffer and sets *len to a length that fits.
  */
-static unsigned char *content(unsigned long pg, size_t *len)
+static unsigned char *content(unsigned long pg, int fdt_kind, size_t *len)
 {
 	unsigned char *p = pool + pg * PAGE;
-	size_t room = (POOL_PAGES - pg) * PAGE, n;
+	size_t room = (POOL_PAGES - pg) * PAGE - 8, n;
 
-	switch (below(6)) {
-	case 0: /* the live FDT */
-	case 1: /* the live FDT, damaged */
+	if (fdt_kind >= 0) {
 		n = fdt_len < room ? fdt_len : room;
+		if (fdt_kind == 2)
+			p += 1 + below(7);
 		memcpy(p, fdt, n);
-		if (n >= 40 && below(2)) {
+		if (fdt_kind == 1) {
 			switch (below(4)) {
 			case 0: p[below(4)] ^= 1 + below(255); break;	/* magic */
 			case 1: put_be32(p + 4, n + 1 + below(1 << 20)); break; /* totalsize > buf */
@@ -182,24 +205,15 @@ static unsigned char *content(unsigned long pg, size_t *len)
 		}
 		*len = n;
 		return p;
-	case 2: /* the live FDT at an address that is not 8-byte aligned */
-		n = fdt_len + 8 < room ? fdt_len : room - 8;
-		p += 1 + below(7);
-		memcpy(p, fdt, n);
-		*len = n;
-		return p;
-	case 3: /* zeros */
-		n = 1 + below(room < 4 * PAGE ? room : 4 * PAGE);
+	}
+	n = 1 + below(room < 4 * PAGE ? room : 4 * PAGE);
+	if (below(2))
 		memset(p, 0, n);
-		*len = n;
-		return p;
-	default: /* junk */
-		n = 1 + below(room < 4 * PAGE ? room : 4 * PAGE);
+	else
 		for (size_t i = 0; i < n; i++)
 			p[i] = next();
-		*len = n;
-		return p;
-	}
+	*len = n;
+	return p;
 }
 
 static unsigned long round_up(unsigned long x)
@@ -207,12 +221,19 @@ static unsigned long round_up(unsigned long x)
 	return (x + PAGE - 1) & ~(PAGE - 1);
 }
 
+/*
+ * One kexec_load() call. Most lists are well formed, so that they pass the
+ * core's checks and reach the architecture: one FDT segment (intact,
+ * damaged or misaligned in user memory; none in one list of ten), the
+ * others zeros or junk. Three lists in ten carry one damage.
+ */
 static long load_one(const struct range *ram, const struct range *crash, int *crash_used)
 {
 	struct kexec_segment segs[KEXEC_SEGMENT_MAX + 1];
 	unsigned long nr, i, flags = KEXEC_ARCH_DEFAULT, entry, pg = 0;
 	const struct range *dst = ram;
-	unsigned long at;
+	unsigned long at, fdt_at, damaged;
+	int on_crash = chance(20), fdt_kind = below(3);
 
 	memset(segs, 0, sizeof(segs));
 	if (chance(5))
@@ -221,7 +242,9 @@ static long load_one(const struct range *ram, const struct range *crash, int *cr
 		nr = 0;
 	else
 		nr = 1 + below(KEXEC_SEGMENT_MAX);
-	if (crash->end && chance(20)) {
+	fdt_at = chance(90) ? below(nr) : nr;
+	damaged = chance(30) ? below(nr) : nr;
+	if (crash->end && on_crash) {
 		flags |= KEXEC_ON_CRASH;
 		dst = crash;
 	}
@@ -231,30 +254,28 @@ static long load_one(const struct range *ram, const struct range *crash, int *cr
 	at = dst->start + round_up(below((dst->end - dst->start) / 4));
 	for (i = 0; i < nr && i <= KEXEC_SEGMENT_MAX; i++) {
 		size_t len;
-		unsigned char *buf = content(pg, &len);
+		unsigned char *buf = content(pg, i == fdt_at ? fdt_kind : -1, &len);
 
 		segs[i].buf = buf;
 		segs[i].bufsz = len;
 		segs[i].memsz = round_up(len) + PAGE * below(4);
 		segs[i].mem = (void *)at;
 		pg = (pg + round_up(len) / PAGE + 1) % (POOL_PAGES - 1);
-		/* Each damage alone, rarely, so that many lists stay valid. */
-		switch (below(60)) {
-		case 0: segs[i].mem = (void *)(at + 1 + below(PAGE - 1)); break;
-		case 1: if (i) segs[i].mem = segs[i - 1].mem; break;
+		switch (i == damaged ? below(9) : 9) {
+		case 0: segs[i].mem = (void *)(at + 1 + below(PAGE - 1)); break;	/* unaligned */
+		case 1: if (i) segs[i].mem = segs[i - 1].mem; break;		/* overlapping */
 		case 2: segs[i].mem = (void *)(dst->end + round_up(below(1UL << 32))); break;
-		case 3: segs[i].mem = (void *)round_up(below(ram->start)); break;
-		case 4: segs[i].memsz = below(2) ? 0 : segs[i].bufsz - 1; break;
-		case 5: segs[i].memsz += PAGE + below(PAGE); break;
-		case 6: segs[i].buf = NULL; break;
-		case 7: segs[i].buf = hole + below(PAGE); break;
-		case 8: /* runs off the end of the pool into the hole */
+		case 3: segs[i].mem = (void *)round_up(below(ram->start)); break; /* below RAM */
+		case 4: segs[i].memsz = segs[i].bufsz - 1; break;		/* bufsz > memsz */
+		case 5: segs[i].buf = NULL; break;
+		case 6: segs[i].buf = hole + below(PAGE); break;		/* unmapped */
+		case 7: /* runs off the end of the pool into the hole */
 			segs[i].buf = pool + POOL_PAGES * PAGE - 1 - below(64);
 			segs[i].bufsz = 64 + below(PAGE);
 			if (segs[i].memsz < segs[i].bufsz)
 				segs[i].memsz = round_up(segs[i].bufsz);
 			break;
-		case 9: segs[i].memsz = -PAGE * (1 + below(4)); break;
+		case 8: segs[i].memsz = -PAGE * (1 + below(4)); break;	/* wraps */
 		}
 		at = (unsigned long)segs[i].mem + round_up(segs[i].memsz) +
 		     PAGE * below(64);
@@ -279,19 +300,25 @@ static int fuzz_load(unsigned long seed, unsigned long calls)
 		return 1;
 	}
 	for (i = 0; i < calls; i++) {
-		int crash_used = -1;
+		/* Drawn whatever the kernel answers: the calls depend on the seed only. */
+		int crash_used = -1, unload = chance(50);
 		long rc = load_one(&ram, &crash, &crash_used);
 
 		count(rc);
-		/* Unload half of what was accepted; the other half is replaced. */
-		if (crash_used >= 0 && chance(50))
-			syscall(SYS_kexec_load, 0UL, 0UL, NULL,
-				crash_used ? KEXEC_ON_CRASH : KEXEC_ARCH_DEFAULT);
+		trace(i, rc);
+		if (crash_used >= 0) {
+			loaded++;
+			/* Unload half of what was accepted; the other half is replaced. */
+			if (unload)
+				syscall(SYS_kexec_load, 0UL, 0UL, NULL,
+					crash_used ? KEXEC_ON_CRASH : KEXEC_ARCH_DEFAULT);
+		}
 	}
 	syscall(SYS_kexec_load, 0UL, 0UL, NULL, KEXEC_ARCH_DEFAULT);
 	syscall(SYS_kexec_load, 0UL, 0UL, NULL, KEXEC_ON_CRASH);
-	printf("RVK-FUZZ ram=%#lx-%#lx crash=%#lx-%#lx\n", ram.start, ram.end, crash.start,
-	       crash.end);
+	printf("RVK-FUZZ ram=%#lx-%#lx crash=%#lx-%#lx images_loaded=%lu answers=%016llx\n",
+	       ram.start, ram.end, crash.start, crash.end, loaded,
+	       (unsigned long long)answers);
 	print_tally("kexec_load", seed);
 	return 0;
 }
@@ -302,8 +329,11 @@ static unsigned char *slurp(const char *path, size_t *len)
 	off_t n = fd < 0 ? -1 : lseek(fd, 0, SEEK_END);
 	unsigned char *p;
 
-	if (n <= 0)
+	if (n <= 0) {
+		if (fd >= 0)
+			close(fd);
 		return NULL;
+	}
 	p = malloc(n);
 	if (p && pread(fd, p, n, 0) != n) {
 		free(p);
@@ -312,6 +342,85 @@ static unsigned char *slurp(const char *path, size_t *len)
 	close(fd);
 	*len = n;
 	return p;
+}
+
+struct field {
+	unsigned int off, size;	/* little endian */
+};
+
+/* The header fields riscv's Image and ELF loaders read. */
+static const struct field image_fields[] = {
+	{ 0x08, 8 },	/* text_offset */
+	{ 0x10, 8 },	/* image_size */
+	{ 0x18, 8 },	/* flags */
+	{ 0x20, 4 },	/* version */
+	{ 0x38, 4 },	/* magic2 "RSC\x05" */
+};
+static const struct field elf_fields[] = {
+	{ 0x20, 8 },	/* e_phoff */
+	{ 0x36, 2 },	/* e_phentsize */
+	{ 0x38, 2 },	/* e_phnum */
+	{ 0x18, 8 },	/* e_entry */
+};
+static const struct field phdr_fields[] = {
+	{ 0x00, 4 },	/* p_type */
+	{ 0x08, 8 },	/* p_offset */
+	{ 0x10, 8 },	/* p_vaddr */
+	{ 0x18, 8 },	/* p_paddr */
+	{ 0x20, 8 },	/* p_filesz */
+	{ 0x28, 8 },	/* p_memsz */
+	{ 0x30, 8 },	/* p_align */
+};
+
+static uint64_t get_le(const unsigned char *p, unsigned int size)
+{
+	uint64_t v = 0;
+
+	while (size--)
+		v = v << 8 | p[size];
+	return v;
+}
+
+static void put_le(unsigned char *p, unsigned int size, uint64_t v)
+{
+	for (unsigned int b = 0; b < size; b++, v >>= 8)
+		p[b] = v;
+}
+
+/*
+ * Gives one header field of @img a new value: random, 0, all ones, or the
+ * old one moved by up to a page or doubled.
+ */
+static void damage_header(unsigned char *img, size_t len)
+{
+	static const unsigned char elf_magic[4] = { 0x7f, 'E', 'L', 'F' };
+	const struct field *f;
+	unsigned long base = 0;
+	uint64_t v;
+
+	if (len < 64)
+		return;
+	if (!memcmp(img, elf_magic, 4)) {
+		uint64_t phoff = get_le(img + 0x20, 8);
+
+		if (chance(50) && phoff + 56 <= len) {
+			f = &phdr_fields[below(sizeof(phdr_fields) / sizeof(*f))];
+			base = phoff;
+		} else {
+			f = &elf_fields[below(sizeof(elf_fields) / sizeof(*f))];
+		}
+	} else {
+		f = &image_fields[below(sizeof(image_fields) / sizeof(*f))];
+	}
+	v = get_le(img + base + f->off, f->size);
+	switch (below(5)) {
+	case 0: v = next(); break;
+	case 1: v = 0; break;
+	case 2: v = ~0ULL; break;
+	case 3: v += below(2) ? 1 + below(PAGE) : -(1 + below(PAGE)); break;
+	default: v *= 2; break;
+	}
+	put_le(img + base + f->off, f->size, v);
 }
 
 static int fuzz_file(unsigned long seed, unsigned long calls, int nfiles, char **files)
@@ -340,12 +449,8 @@ static int fuzz_file(unsigned long seed, unsigned long calls, int nfiles, char *
 			for (f = 1 + below(8); f; f--)
 				img[below(len < 256 ? len : 256)] = next();
 			break;
-		case 2: /* one 64-bit field of the first 256 bytes */
-			if (len >= 256) {
-				uint64_t v = chance(50) ? next() : ~0ULL - below(16);
-
-				memcpy(img + 8 * below(32), &v, sizeof(v));
-			}
+		case 2: /* one field of the Image or ELF header a loader reads */
+			damage_header(img, len);
 			break;
 		default: /* truncated and damaged */
 			n = below(len);
@@ -378,7 +483,7 @@ static int fuzz_file(unsigned long seed, unsigned long calls, int nfiles, char *
  * that a load holds the core's lock long enough to be raced) loaded at a
  * random place, replaced or unloaded, @calls times. A call that meets the
  * lock held (EBUSY) is retried after a random pause of up to a millisecond,
- * at most 1000 times; the EBUSY answers are tallied with the rest.
+ * at most 20000 times; the EBUSY answers are tallied with the rest.
  */
 static int fuzz_race(unsigned long seed, unsigned long calls)
 {
@@ -401,7 +506,7 @@ static int fuzz_race(unsigned long seed, unsigned long calls)
 		segs[1].bufsz = PAGE;
 		segs[1].mem = (void *)(dest + 0x1000000);
 		segs[1].memsz = 1024 * PAGE;
-		for (tries = 0; tries < 1000; tries++) {
+		for (tries = 0; tries < 20000; tries++) {
 			if (unload)
 				rc = syscall(SYS_kexec_load, 0UL, 0UL, NULL, KEXEC_ARCH_DEFAULT);
 			else
@@ -433,9 +538,9 @@ int main(int argc, char **argv)
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (pool == MAP_FAILED)
 		return 1;
-	/* The page after the pool is unmapped: short buffers run into it. */
+	/* The page after the pool is inaccessible: short buffers run into it. */
 	hole = pool + POOL_PAGES * PAGE;
-	munmap(hole, PAGE);
+	mprotect(hole, PAGE, PROT_NONE);
 	fdt_len = read_live_fdt(fdt, sizeof(fdt));
 	if (fdt_len < 40) {
 		printf("RVK-FAIL cannot read /sys/firmware/fdt\n");

@@ -15,12 +15,17 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// Console lines that end a run as failed unless the scenario allows panics.
 const FATAL: &[&str] = &["Kernel panic", "Oops", "Unable to handle kernel"];
 
-/// Reports of the kernel's own checkers. Each fails a run, panic or not,
-/// unless the scenario lists it in `allow_splats`; "Call Trace:" is also
-/// allowed once a scenario that may panic has panicked (the panic's own
-/// backtrace).
+/// Reports of the kernel's own checkers and oopses. Each fails a run,
+/// panic or not, unless the scenario lists it in `allow_splats`; "Call
+/// Trace:" is also allowed once a scenario that may panic has panicked (the
+/// panic's own backtrace). On riscv an oops or BUG() prints no "Call
+/// Trace:" header, hence their own lines.
 const SPLATS: &[&str] = &[
     "BUG:",
+    "kernel BUG at",
+    "Kernel BUG",
+    "Oops",
+    "Unable to handle kernel",
     "WARNING:",
     "------------[ cut here ]------------",
     "KASAN:",
@@ -87,6 +92,11 @@ fn main() {
             s.expand(&spec.features, spec.defaults.timeout)
                 .unwrap_or_else(|e| die(&e)),
         );
+    }
+    for (i, a) in all.iter().enumerate() {
+        if all[..i].iter().any(|b| b.name == a.name) {
+            die(&format!("two scenarios are named {}", a.name));
+        }
     }
     let scenarios: Vec<Scenario> = all
         .iter()
@@ -311,12 +321,21 @@ fn run_one(
         cmd.args(["-cpu", cpu]);
     }
     let disk = logs.join(format!("{}.{base}.{kernel}.disk", s.name));
-    if let Some(size) = &s.disk {
+    if let Some(size) = s.disk.as_ref().filter(|_| image.exists()) {
         // A fresh sparse file each run: nothing of an earlier run is read.
         let _ = std::fs::remove_file(&disk);
         let made = Command::new("truncate").arg("-s").arg(size).arg(&disk).status();
         if !made.is_ok_and(|st| st.success()) {
-            die(&format!("cannot make the {size} disk {}", disk.display()));
+            let mut out = Outcome {
+                verdict: Verdict::Fail,
+                secs: 0.0,
+                why: format!("cannot make the {size} disk {}", disk.display()),
+                reports: Vec::new(),
+                tail: Vec::new(),
+                log: log.clone(),
+            };
+            out.tail.push(out.why.clone());
+            return out;
         }
         cmd.arg("-drive")
             .arg(format!("file={},format=raw,if=none,id=rvkdisk", disk.display()))
@@ -422,6 +441,17 @@ fn run_one(
                 && !s.allow_splats.iter().any(|a| a == **f)
                 && !(panicked && **f == "Call Trace:")
         }) {
+            // The report's next lines (what and where) go to the log too.
+            let until = Instant::now() + Duration::from_secs(3);
+            for _ in 0..60 {
+                let Ok(l) = rx.recv_timeout(until.saturating_duration_since(Instant::now())) else {
+                    break;
+                };
+                if let Some(f) = logf.as_mut() {
+                    let _ = writeln!(f, "{l}");
+                }
+                tail.push(l);
+            }
             break format!("console shows a splat: {f:?}");
         }
         if expect[next].1.matches(&line) {
@@ -441,7 +471,8 @@ fn run_one(
         }
         _ => why,
     };
-    if s.disk.is_some() && why.is_empty() {
+    // The dump is hundreds of MiB: kept only when asked for.
+    if s.disk.is_some() && std::env::var_os("RVK_KEEP_DISK").is_none() {
         let _ = std::fs::remove_file(&disk);
     }
     out.secs = started.elapsed().as_secs_f64();
@@ -479,7 +510,9 @@ fn run_post(
     mut logf: Option<&mut std::fs::File>,
 ) -> String {
     let script = top.join(format!("tests/host/{post}.sh"));
-    let res = Command::new("bash")
+    // A hung host script must not hold a worker: 15 minutes at most.
+    let res = Command::new("timeout")
+        .args(["-k", "10", "900", "bash"])
         .arg(&script)
         .env("RVK_DISK", disk)
         .env("RVK_VMLINUX", vmlinux)
@@ -492,6 +525,7 @@ fn run_post(
     };
     let text = String::from_utf8_lossy(&res.stdout).to_string() + &String::from_utf8_lossy(&res.stderr);
     let mut next = 0;
+    let mut failed = None;
     for line in text.lines() {
         if let Some(f) = logf.as_mut() {
             let _ = writeln!(f, "[host {post}] {line}");
@@ -502,11 +536,14 @@ fn run_post(
             out.reports.push(line[at..].to_string());
         }
         if let Some(rest) = line.find("RVK-FAIL").map(|i| &line[i..]) {
-            return format!("{post}: {rest}");
+            failed.get_or_insert_with(|| format!("{post}: {rest}"));
         }
         if next < expect.len() && expect[next].1.matches(line) {
             next += 1;
         }
+    }
+    if let Some(why) = failed {
+        return why;
     }
     if !res.status.success() {
         return format!("{post} exited with {}", res.status);

@@ -225,6 +225,9 @@ impl Scenario {
                 out.push(s);
             }
         }
+        if let Some(n) = self.features_for.iter().find(|n| !out.iter().any(|s| &s.name == *n)) {
+            return Err(format!("{}: features_for names {n}, which is not one of its runs", self.name));
+        }
         let mut copies = Vec::new();
         for s in &out {
             if !self.features_for.is_empty() && !self.features_for.contains(&s.name) {
@@ -243,7 +246,8 @@ impl Scenario {
                 c.suite = f.suite.clone();
                 c.append = format!("{} {}", s.append, f.append).trim().to_string();
                 c.timeout = Some(s.timeout.unwrap_or(timeout) * f.timeout_scale);
-                c.kernels = f.kernels.clone();
+                // The feature's kernels, of those the scenario runs on.
+                c.kernels = f.kernels.iter().filter(|k| s.runs_on(k)).cloned().collect();
                 c.features.clear();
                 c.features_for.clear();
                 copies.push(c);
