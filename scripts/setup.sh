@@ -179,6 +179,28 @@ kexec_tools() {
 	file "$out"
 }
 
+# edk2: UEFI firmware for the QEMU virt machine (Debian's qemu-efi-riscv64,
+# architecture all, from sid: bookworm has none), unpacked, not installed.
+# The version apt offers (recorded in VERSION); the efi-* scenarios boot
+# kernel A through it.
+edk2() {
+	local d=$CACHE/tools/edk2 dl=$CACHE/dl deb
+	if [ -s "$d/RISCV_VIRT_CODE.fd" ] && [ -s "$d/RISCV_VIRT_VARS.fd" ] && [ -s "$d/VERSION" ]; then
+		echo "EDK2 $(cat "$d/VERSION") cached"
+		return
+	fi
+	mkdir -p "$dl" "$d"
+	ls "$dl"/qemu-efi-riscv64_*_all.deb >/dev/null 2>&1 ||
+		(cd "$dl" && apt-get download qemu-efi-riscv64) || die "cannot download qemu-efi-riscv64 (sid)"
+	deb=$(ls "$dl"/qemu-efi-riscv64_*_all.deb | sort -V | tail -1)
+	rm -rf "$d/x" && dpkg-deb -x "$deb" "$d/x" || die "cannot unpack $deb"
+	mv "$d/x/usr/share/qemu-efi-riscv64/RISCV_VIRT_CODE.fd" "$d/x/usr/share/qemu-efi-riscv64/RISCV_VIRT_VARS.fd" "$d/" ||
+		die "$deb has no RISCV_VIRT_CODE.fd / RISCV_VIRT_VARS.fd"
+	rm -rf "$d/x"
+	dpkg-deb -f "$deb" Version >"$d/VERSION"
+	echo "EDK2 $(cat "$d/VERSION"): $(cd "$d" && echo *.fd)"
+}
+
 # crash_tool: crash (Debian's source with its gdb component) built on the
 # host for riscv64 dumps (277 s on 2 cores). gdb is built without -g:
 # smaller and quicker, and nobody debugs crash's gdb here.
@@ -213,6 +235,7 @@ step "linux-source-7.2 $LINUX_72_VERSION (.deb, sid, mainline base)" linux_sourc
 step "linux-source-6.12 (.deb, bookworm, LTS base)" linux_source 6.12
 step "busybox (static, riscv64)" busybox
 step "kexec-tools and vmcore-dmesg (static, riscv64)" kexec_tools
+step "EDK2 UEFI firmware for QEMU virt (qemu-efi-riscv64, sid, architecture all)" edk2
 # crash is read by the extended suite only (make check-extended).
 if [ "${SUITE:-main}" = extended ]; then
 	step "crash $CRASH_VERSION for riscv64 dumps (host build, with gdb)" crash_tool

@@ -14,14 +14,17 @@ case $(arg stage) in
 	how=-c img=$(image Image)
 	[ "$(arg file)" = 1 ] && how=-s img=$(image elf)
 	initrd=$(self_initrd)
-	cmd="$(next_cmdline) maxcpus=1"
+	cpu=$(arg cpu)
+	# The capture kernel starts on the crashing CPU's hart (CPU n is not
+	# always hart n: OpenSBI picks which hart boots A).
+	khart=$(awk -v c="${cpu:-0}" '/^processor/ { p = $3 } /^hart\t*:/ && p == c { print $3 }' /proc/cpuinfo)
+	cmd="$(next_cmdline khart="$khart") maxcpus=1"
 	run kexec $how -p "$img" --initrd="$initrd" --append="$cmd" || fail "kexec -p failed"
 	a=$(cat /sys/kernel/kexec_crash_loaded)
 	run kexec -p -u || fail "kexec -p -u failed"
 	echo "RVK-KDUMP load/unload: crash_loaded $a -> $(cat /sys/kernel/kexec_crash_loaded)"
 	run kexec $how -p "$img" --initrd="$initrd" --append="$cmd" || fail "kexec -p failed"
 	echo "RVK: crash loaded: $(cat /sys/kernel/kexec_crash_loaded)"
-	cpu=$(arg cpu)
 	echo "rvk-kernel-a-log $(arg marker)" >/dev/kmsg
 	taskset -c "${cpu:-0}" sh -c 'echo c >/proc/sysrq-trigger'
 	fail "sysrq crash returned"
@@ -36,6 +39,8 @@ case $(arg stage) in
 	type=$(head -c 18 /proc/vmcore | tail -c 2 | od -An -tu2 | tr -d ' ')
 	machine=$(head -c 20 /proc/vmcore | tail -c 2 | od -An -tu2 | tr -d ' ')
 	echo "RVK-VMCORE size=$size read=$read magic=$magic class=$class type=$type machine=$machine hart=$(boot_hart)"
+	[ "$(boot_hart)" = "$(arg khart)" ] && same=yes || same=no
+	echo "RVK-KDUMP-HART same=$same: boot hart $(boot_hart), the crashing CPU's hart $(arg khart)"
 	vmcore-dmesg /proc/vmcore >/tmp/vmcore-dmesg.txt 2>/tmp/vmcore-dmesg.err ||
 		echo "RVK-VMCORE-DMESG failed: $(tail -1 /tmp/vmcore-dmesg.err)"
 	echo "RVK-VMCORE-DMESG lines=$(wc -l </tmp/vmcore-dmesg.txt) A's line: $(grep -c "rvk-kernel-a-log $(arg marker)" /tmp/vmcore-dmesg.txt), A's panic: $(grep -o -m1 'Kernel panic - not syncing: .*' /tmp/vmcore-dmesg.txt)"

@@ -6,9 +6,7 @@ case $(arg stage) in
 	initrd=$(self_initrd)
 	pad=$(arg pad)
 	if [ -n "$pad" ]; then
-		mkdir -p /tmp/pad && dd if=/dev/zero of=/tmp/pad/pad bs=1M count="$pad" 2>/dev/null &&
-			(cd /tmp/pad && echo pad | cpio -o -H newc 2>/dev/null) >>"$initrd" && rm -rf /tmp/pad ||
-			fail "cannot pad the initramfs"
+		pad_initrd "$initrd" "$pad"
 		echo "RVK-PAD initrd_bytes=$(wc -c <"$initrd")"
 	fi
 	t0=$(uptime_ms)

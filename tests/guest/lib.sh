@@ -13,9 +13,9 @@ kconfig_summary() {
 	zcat /proc/config.gz | awk '
 		/^CONFIG_KEXEC=y/ { k = "y" } /^CONFIG_KEXEC_FILE=y/ { f = "y" }
 		/^CONFIG_HOTPLUG_CPU=y/ { h = "y" } /^CONFIG_CFI(_CLANG)?=y/ { c = "y" }
-		/^CONFIG_RUST=y/ { r = "y" }
-		END { printf "kexec=%s kexec_file=%s hotplug_cpu=%s kcfi=%s rust=%s\n",
-			k ? k : "n", f ? f : "n", h ? h : "n", c ? c : "n", r ? r : "n" }'
+		/^CONFIG_RUST=y/ { r = "y" } /^CONFIG_ARCH_KEEP_MEMBLOCK=y/ { m = "y" }
+		END { printf "kexec=%s kexec_file=%s hotplug_cpu=%s kcfi=%s rust=%s keep_memblock=%s\n",
+			k ? k : "n", f ? f : "n", h ? h : "n", c ? c : "n", r ? r : "n", m ? m : "n" }'
 }
 
 # Linux numbers the boot hart CPU 0; its hart id is the first in cpuinfo.
@@ -52,6 +52,13 @@ self_initrd() {
 		find . -xdev -path ./boot -prune -o -print
 	fi | cpio -o -H newc >"$out" 2>/dev/null) || fail "cpio of the rootfs failed"
 	echo "$out"
+}
+
+# pad_initrd FILE MIB: append a file of MIB MiB of zeros to the cpio FILE.
+pad_initrd() {
+	mkdir -p /tmp/pad && dd if=/dev/zero of=/tmp/pad/pad bs=1M count="$2" 2>/dev/null &&
+		(cd /tmp/pad && echo pad | cpio -o -H newc 2>/dev/null) >>"$1" && rm -rf /tmp/pad ||
+		fail "cannot pad the initramfs"
 }
 
 # image KIND [VARIANT]: the kernel file to load. KIND: Image (kexec_load),

@@ -73,6 +73,31 @@ struct Outcome {
     log: PathBuf,
 }
 
+/// Removes its file, if any, when dropped.
+struct RemoveOnDrop(Option<PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(p) = &self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+impl Outcome {
+    /// A run that failed before QEMU started, for `why`.
+    fn failed(log: &Path, why: String) -> Self {
+        Outcome {
+            verdict: Verdict::Fail,
+            secs: 0.0,
+            tail: vec![why.clone()],
+            why,
+            reports: Vec::new(),
+            log: log.to_path_buf(),
+        }
+    }
+}
+
 fn main() {
     let opts = match parse_args() {
         Ok(o) => o,
@@ -309,7 +334,18 @@ fn run_one(
         std::env::var("RVK_APPEND").unwrap_or_default()
     );
     let mut cmd = Command::new("qemu-system-riscv64");
-    cmd.args(["-machine", "virt", "-bios", "default", "-nographic", "-no-reboot"])
+    // With UEFI, OpenSBI jumps to EDK2 in pflash0, which loads -kernel and
+    // -initrd from fw_cfg; acpi=off: EDK2 then passes QEMU's device tree.
+    let edk2 = cache.parent().unwrap_or(cache).join("tools/edk2");
+    let vars = logs.join(format!("{}.{base}.{kernel}.vars.fd", s.name));
+    // The run's copy of the variable store (32 MiB) goes when the run ends.
+    let _vars_guard = RemoveOnDrop(s.firmware.is_some().then(|| vars.clone()));
+    let machine = match s.firmware.as_deref() {
+        None => "virt",
+        Some("edk2") => "virt,acpi=off",
+        Some(other) => return Outcome::failed(&log, format!("unknown firmware {other:?} (edk2 or none)")),
+    };
+    cmd.args(["-machine", machine, "-bios", "default", "-nographic", "-no-reboot"])
         .args(["-m", s.mem.as_deref().unwrap_or(&defaults.0)])
         .args(["-smp", &s.smp.unwrap_or(defaults.1).to_string()])
         .arg("-kernel")
@@ -320,22 +356,25 @@ fn run_one(
     if let Some(cpu) = &s.cpu {
         cmd.args(["-cpu", cpu]);
     }
+    if s.firmware.is_some() {
+        // Each run writes its own copy of the variable store.
+        if let Err(e) = std::fs::copy(edk2.join("RISCV_VIRT_VARS.fd"), &vars) {
+            let why = format!("no EDK2 variable store in {} (make setup): {e}", edk2.display());
+            return Outcome::failed(&log, why);
+        }
+        let code = edk2.join("RISCV_VIRT_CODE.fd");
+        cmd.arg("-drive")
+            .arg(format!("if=pflash,format=raw,unit=0,readonly=on,file={}", code.display()))
+            .arg("-drive")
+            .arg(format!("if=pflash,format=raw,unit=1,file={}", vars.display()));
+    }
     let disk = logs.join(format!("{}.{base}.{kernel}.disk", s.name));
     if let Some(size) = s.disk.as_ref().filter(|_| image.exists()) {
         // A fresh sparse file each run: nothing of an earlier run is read.
         let _ = std::fs::remove_file(&disk);
         let made = Command::new("truncate").arg("-s").arg(size).arg(&disk).status();
         if !made.is_ok_and(|st| st.success()) {
-            let mut out = Outcome {
-                verdict: Verdict::Fail,
-                secs: 0.0,
-                why: format!("cannot make the {size} disk {}", disk.display()),
-                reports: Vec::new(),
-                tail: Vec::new(),
-                log: log.clone(),
-            };
-            out.tail.push(out.why.clone());
-            return out;
+            return Outcome::failed(&log, format!("cannot make the {size} disk {}", disk.display()));
         }
         cmd.arg("-drive")
             .arg(format!("file={},format=raw,if=none,id=rvkdisk", disk.display()))

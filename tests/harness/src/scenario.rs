@@ -87,6 +87,9 @@ pub struct Scenario {
     pub smp: Option<u32>,
     /// `-cpu` model and options, e.g. `rv64,sv48=on`.
     pub cpu: Option<String>,
+    /// `edk2`: boot kernel A through UEFI firmware (EDK2 in pflash after
+    /// OpenSBI; the kernel's EFI stub) instead of straight from OpenSBI.
+    pub firmware: Option<String>,
     pub timeout: Option<u64>,
     /// Extra kernel command line for kernel A.
     #[serde(default)]
