@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Turn the project's files and hunks into the $BASE patch series described
-# by series/NNNN.msg (message, then "---files---" and the repo paths the
+# by series/NNNN.msg (message, a "---rfc---" line for an RFC patch, then
+# "---files---" and the repo paths the
 # patch carries; series/$BASE/NNNN.msg replaces it on $BASE), as commits on
 # top of the pristine tree of $BASE. A hunk
 # entry hunks/NAME takes hunks/$BASE/NAME where that exists (the 6.12
@@ -62,7 +63,7 @@ commits() {
 			esac
 		done
 		tree=$(git -C "$T" write-tree)
-		parent=$(sed -e '/^---files---$/,$d' -e "s|@SOB@|$SENDER_NAME <$SENDER_EMAIL>|g" \
+		parent=$(sed -e '/^---files---$/,$d' -e '/^---rfc---$/d' -e "s|@SOB@|$SENDER_NAME <$SENDER_EMAIL>|g" \
 			-e "s|@BASE@|$(git -C "$T" log -1 --format=%s pristine | sed 's/ (.*//')|g" "$msg" |
 			git -C "$T" commit-tree "$tree" -p "$parent")
 	done
@@ -78,10 +79,14 @@ format() {
 	[ "$BASE" = mainline ] || prefix="PATCH $KSERIES"
 	git -C "$T" format-patch -q --cover-letter --base=pristine --subject-prefix="$prefix" \
 		-o "$OUT" pristine..series
-	# The Rust patches are an RFC (series/cover-letter.txt says why).
-	local p
-	for p in "$OUT"/00{09,10,11}-*.patch; do
-		sed -i '0,/^Subject: \[PATCH /s//Subject: [RFC PATCH /' "$p"
+	# The Rust patches are an RFC (series/cover-letter.txt says why): their
+	# messages carry a ---rfc--- line.
+	local p msg
+	for msg in "$TOP"/series/[0-9]*.msg; do
+		grep -qx -- '---rfc---' "$msg" || continue
+		for p in "$OUT/$(basename "$msg" .msg)"-*.patch; do
+			sed -i '0,/^Subject: \[PATCH /s//Subject: [RFC PATCH /' "$p"
+		done
 	done
 	local cover=$OUT/0000-cover-letter.patch
 	python3 - "$cover" "$TOP/series/cover-letter.txt" "$(git -C "$T" log -1 --format=%s pristine)" "$BASE" <<'PY'

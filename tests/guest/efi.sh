@@ -122,11 +122,8 @@ case $(arg stage) in
 		# them would cost B a 100 MB tmpfs write).
 		dd if=/dev/zero bs=1M count=$((((0x$top + 1 - 0x$1) >> 20) + 2)) >>"$initrd" 2>/dev/null ||
 			fail "cannot pad the initramfs"
-		size=$(wc -c <"$initrd")
-		# Placed top-down from the end of that range, it would cover the map.
-		reach=no
-		[ "$size" -gt $((0x$top + 1 - 0x$1)) ] && reach=yes
-		echo "RVK-EFI-PAD initrd_bytes=$size memmap=0x$1 ram_top=0x$top reaches_memmap_from_top=$reach"
+		# Placed top-down from the end of that range, it covers the map.
+		echo "RVK-EFI-PAD initrd_bytes=$(wc -c <"$initrd") memmap=0x$1 ram_top=0x$top"
 	fi
 	case $(arg how) in
 	file)
@@ -141,9 +138,10 @@ case $(arg stage) in
 		clobbered=$(segments_over_efi)
 		[ -z "$clobbered" ] || echo "$clobbered"
 		over=$(echo "$clobbered" | grep -c CLOBBER)
-		echo "RVK-EFI-SEGMENTS segments=$found over_efi_tables=$over of $(efi_keep | wc -l) ranges (EFI memory map, configuration tables) keep_memblock=$(zcat /proc/config.gz | grep -q '^CONFIG_ARCH_KEEP_MEMBLOCK=y' && echo y || echo n)"
+		largest=$(kexec_file_segments | sort -k2 | tail -1 | sed 's/\(.*\) \(.*\)/0x\1+0x\2/')
+		echo "RVK-EFI-SEGMENTS segments=$found over_efi_tables=$over of $(efi_keep | wc -l) ranges (EFI memory map, configuration tables) largest=$largest memmap=0x${memmap%% *} keep_memblock=$(zcat /proc/config.gz | grep -q '^CONFIG_ARCH_KEEP_MEMBLOCK=y' && echo y || echo n)"
 		# B would read a damaged memory map: no point in jumping.
-		[ "$over" = 0 ] || fail "$over kexec_file segments overlap the EFI memory map or tables"
+		[ "$over" = 0 ] || fail "kexec_file_load put segments on the EFI memory map or tables ($over overlaps)"
 		;;
 	*) run kexec -c -l "$(image Image)" --initrd="$initrd" --append="$next" || fail "kexec -c -l failed" ;;
 	esac

@@ -356,18 +356,6 @@ fn run_one(
     if let Some(cpu) = &s.cpu {
         cmd.args(["-cpu", cpu]);
     }
-    if s.firmware.is_some() {
-        // Each run writes its own copy of the variable store.
-        if let Err(e) = std::fs::copy(edk2.join("RISCV_VIRT_VARS.fd"), &vars) {
-            let why = format!("no EDK2 variable store in {} (make setup): {e}", edk2.display());
-            return Outcome::failed(&log, why);
-        }
-        let code = edk2.join("RISCV_VIRT_CODE.fd");
-        cmd.arg("-drive")
-            .arg(format!("if=pflash,format=raw,unit=0,readonly=on,file={}", code.display()))
-            .arg("-drive")
-            .arg(format!("if=pflash,format=raw,unit=1,file={}", vars.display()));
-    }
     let disk = logs.join(format!("{}.{base}.{kernel}.disk", s.name));
     if let Some(size) = s.disk.as_ref().filter(|_| image.exists()) {
         // A fresh sparse file each run: nothing of an earlier run is read.
@@ -393,6 +381,21 @@ fn run_one(
     if !image.exists() {
         out.why = format!("kernel A is not built: {} (make kernels)", image.display());
         return out;
+    }
+    if s.firmware.is_some() {
+        let code = edk2.join("RISCV_VIRT_CODE.fd");
+        if !code.exists() {
+            return Outcome::failed(&log, format!("no EDK2 firmware {} (make setup)", code.display()));
+        }
+        // Each run writes its own copy of the variable store.
+        if let Err(e) = std::fs::copy(edk2.join("RISCV_VIRT_VARS.fd"), &vars) {
+            let why = format!("no EDK2 variable store in {} (make setup): {e}", edk2.display());
+            return Outcome::failed(&log, why);
+        }
+        cmd.arg("-drive")
+            .arg(format!("if=pflash,format=raw,unit=0,readonly=on,file={}", code.display()))
+            .arg("-drive")
+            .arg(format!("if=pflash,format=raw,unit=1,file={}", vars.display()));
     }
     let mut logf = std::fs::File::create(&log).ok();
     if let Some(f) = logf.as_mut() {
