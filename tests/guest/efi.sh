@@ -138,7 +138,8 @@ case $(arg stage) in
 		clobbered=$(segments_over_efi)
 		[ -z "$clobbered" ] || echo "$clobbered"
 		over=$(echo "$clobbered" | grep -c CLOBBER)
-		largest=$(kexec_file_segments | sort -k2 | tail -1 | sed 's/\(.*\) \(.*\)/0x\1+0x\2/')
+		largest=$(kexec_file_segments | while read -r m z; do echo "$((0x$z)) 0x$m+0x$z"; done |
+			sort -n | tail -1 | cut -d' ' -f2)
 		echo "RVK-EFI-SEGMENTS segments=$found over_efi_tables=$over of $(efi_keep | wc -l) ranges (EFI memory map, configuration tables) largest=$largest memmap=0x${memmap%% *} keep_memblock=$(zcat /proc/config.gz | grep -q '^CONFIG_ARCH_KEEP_MEMBLOCK=y' && echo y || echo n)"
 		# B would read a damaged memory map: no point in jumping.
 		[ "$over" = 0 ] || fail "kexec_file_load put segments on the EFI memory map or tables ($over overlaps)"
