@@ -15,8 +15,10 @@ efi_reserved() {
 	efi_map | grep -E '\[(Reserved|Runtime Code|Runtime Data|Unusable|ACPI Reclaim|ACPI Mem NVS|PAL Code|Persistent) *\|' |
 		sed 's/^0x\([0-9a-f]*\)-0x\([0-9a-f]*\) .*/\1 \2/'
 }
-# The top-level System RAM ranges of /proc/iomem, comma-separated.
-system_ram() { sed -n 's/^\([0-9a-f]*-[0-9a-f]*\) : System RAM$/\1/p' /proc/iomem | tr '\n' ',' | sed 's/,$//'; }
+# The top-level System RAM ranges of /proc/iomem: "start end" (hex) a
+# line, and comma-separated "start-end".
+ram_ranges() { sed -n 's/^\([0-9a-f]*\)-\([0-9a-f]*\) : System RAM$/\1 \2/p' /proc/iomem; }
+system_ram() { ram_ranges | tr ' \n' '-,' | sed 's/,$//'; }
 memtotal() { awk '/^MemTotal:/ { print $2 }' /proc/meminfo; }
 
 # reserved_merged: the "Reserved" ranges of /proc/iomem, any depth, as
@@ -115,8 +117,7 @@ case $(arg stage) in
 	# not know that the map is reserved).
 	if [ "$(arg pad)" = memmap ]; then
 		set -- $memmap
-		top=$(sed -n 's/^\([0-9a-f]*\)-\([0-9a-f]*\) : System RAM$/\1 \2/p' /proc/iomem |
-			while read -r s e; do [ $((0x$s)) -le $((0x$1)) ] && [ $((0x$1)) -le $((0x$e)) ] && echo "$e"; done)
+		top=$(ram_ranges | while read -r s e; do [ $((0x$s)) -le $((0x$1)) ] && [ $((0x$1)) -le $((0x$e)) ] && echo "$e"; done)
 		[ -n "$top" ] || fail "the EFI memory map 0x$1 is in no System RAM range"
 		# Zeros after the archive: B's unpacker skips them (a file of
 		# them would cost B a 100 MB tmpfs write).

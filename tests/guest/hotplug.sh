@@ -12,7 +12,7 @@ case $(arg stage) in
 	done
 	online=$(cat /sys/devices/system/cpu/online)
 	cpu=${online%%[-,]*}
-	hart=$(awk -v c="$cpu" '/^processor/ { p = $3 } /^hart\t*:/ && p == c { print $3 }' /proc/cpuinfo)
+	hart=$(cpu_hart "$cpu")
 	echo "RVK-HOTPLUG A: $n cpus, online now: $online, offline: $(cat /sys/devices/system/cpu/offline); kexec on cpu $cpu (hart $hart)"
 	run kexec -c -l "$(image Image)" --initrd="$(self_initrd)" --append="$(next_cmdline hart="$hart")" ||
 		fail "kexec -c -l failed"

@@ -17,7 +17,7 @@ case $(arg stage) in
 	cpu=$(arg cpu)
 	# The capture kernel starts on the crashing CPU's hart (CPU n is not
 	# always hart n: OpenSBI picks which hart boots A).
-	khart=$(awk -v c="${cpu:-0}" '/^processor/ { p = $3 } /^hart\t*:/ && p == c { print $3 }' /proc/cpuinfo)
+	khart=$(cpu_hart "${cpu:-0}")
 	cmd="$(next_cmdline khart="$khart") maxcpus=1"
 	run kexec $how -p "$img" --initrd="$initrd" --append="$cmd" || fail "kexec -p failed"
 	a=$(cat /sys/kernel/kexec_crash_loaded)

@@ -20,6 +20,9 @@ kconfig_summary() {
 
 # Linux numbers the boot hart CPU 0; its hart id is the first in cpuinfo.
 boot_hart() { awk '/^hart\t*:/ { print $NF; exit }' /proc/cpuinfo; }
+# cpu_hart N: the hart id of CPU N (OpenSBI picks which hart boots, so CPU
+# n is not always hart n).
+cpu_hart() { awk -v c="$1" '/^processor/ { p = $3 } /^hart\t*:/ && p == c { print $3 }' /proc/cpuinfo; }
 
 fail() {
 	echo "RVK-FAIL $*"

@@ -8,7 +8,7 @@
 cpu=$(arg cpu)
 case $(arg stage) in
 1)
-	khart=$(awk -v c="${cpu:-0}" '/^processor/ { p = $3 } /^hart\t*:/ && p == c { print $3 }' /proc/cpuinfo)
+	khart=$(cpu_hart "${cpu:-0}")
 	echo "RVK-SMP A: boot hart $(boot_hart), $(grep -c ^processor /proc/cpuinfo) cpus, kexec from cpu ${cpu:-0} (hart $khart)"
 	if [ "$(arg file)" = 1 ]; then
 		run kexec -s -l "$(image elf)" --initrd="$(self_initrd)" --append="$(next_cmdline khart="$khart")" ||
