@@ -17,7 +17,7 @@ export BASE BASES KERNELS BASELINE
 # Scenario filter for check (substring of a scenario name; empty = all).
 ONLY ?=
 
-.PHONY: help setup stage kernels rootfs demo check check-extended clean harness unit patches bisect-check lint bench
+.PHONY: help setup stage kernels rootfs demo check check-extended clean harness unit patches bisect-check build-matrix lint bench
 
 help: ## List the targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -46,6 +46,7 @@ check: setup harness ## Unit tests, both series, then every scenario on every ke
 	@for b in $(BASES); do BASE=$$b scripts/prepare.sh rootfs || exit 1; done
 	@scripts/unit-tests.sh
 	@for b in $(BASES); do BASE=$$b scripts/patches.sh || exit 1; done
+	@for b in $(BASES); do BASE=$$b scripts/build-matrix.py --guard || exit 1; done
 	@scripts/check.sh $(ONLY)
 
 check-extended: setup harness ## Slow suite: scenarios on the dump (crash(8) reads the kdump) and debug (KASAN...) kernels.
@@ -61,6 +62,9 @@ patches: stage ## The $(BASE) patch series: format-patch, git am, checkpatch (ou
 
 bisect-check: kernels ## patches + build every prefix of the $(BASE) series, Rust switch on and off.
 	@scripts/patches.sh --bisect
+
+build-matrix: stage ## Build tests/build-matrix.toml ($(BASE)): series vs pristine, errors, new warnings (out/build-matrix.txt).
+	@scripts/build-matrix.py
 
 lint: stage ## CLIPPY=1 build of the Rust kexec object ($(BASE)) and rustfmt check.
 	@scripts/lint.sh

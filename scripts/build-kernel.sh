@@ -17,12 +17,7 @@ feature=${feature#-}
 T=$KTREE
 if [ "$kind" = stock ]; then
 	# A checkout of the pristine commit beside the staged tree.
-	T=$BCACHE/linux-pristine
-	if [ ! -e "$T/.git" ]; then
-		git -C "$KTREE" worktree prune
-		git -C "$KTREE" worktree add -q --detach "$T" pristine
-	fi
-	git -C "$T" checkout -q -f --detach pristine
+	T=$(pristine_worktree)
 fi
 O=$KOUT/$variant
 CFG=$KOUT/cfg-$variant

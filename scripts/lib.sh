@@ -64,6 +64,19 @@ kmake_vars() {
 		HOSTRUSTC=/usr/bin/rustc CLIPPY_DRIVER=/usr/bin/clippy-driver
 }
 
+# pristine_worktree: check out the pristine commit of $BASE in a worktree
+# beside the staged tree (the stock kernels and the build matrix build it);
+# prints its path.
+pristine_worktree() {
+	local t=$BCACHE/linux-pristine
+	if [ ! -e "$t/.git" ]; then
+		git -C "$KTREE" worktree prune
+		git -C "$KTREE" worktree add -q --detach "$t" pristine
+	fi
+	git -C "$t" checkout -q -f --detach pristine
+	echo "$t"
+}
+
 # base_hunks: the hunks of $BASE in series order. hunks/NAME applies to both
 # bases unless hunks/$BASE/NAME replaces it; hunks/$BASE/ may add its own.
 base_hunks() {

@@ -11,7 +11,7 @@ APT_PIN=/etc/apt/preferences.d/rvkexec-sid
 PKGS=(clang-19 lld-19 llvm-19 libclang-19-dev
 	bc flex bison libelf-dev libssl-dev cpio xz-utils make git rsync
 	gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
-	dpkg-dev file python3-sphinx python3-yaml
+	dpkg-dev file python3-sphinx python3-yaml sparse
 	g++ libgmp-dev libmpfr-dev zlib1g-dev libncurses-dev texinfo)
 RUST_PKGS=(rustc-web rust-web-src libstd-rust-web-dev libstd-rust-web-1.85 rustfmt-web rust-web-clippy)
 QEMU_PKGS=(qemu-system-riscv opensbi)

@@ -1,0 +1,344 @@
+#!/usr/bin/env python3
+"""Build the configurations of tests/build-matrix.toml on the staged tree of
+$BASE (pristine + the series) and on the pristine tree, and count errors and
+new warnings (a warning is new when the pristine build of the same
+configuration does not have it: same file and text, line numbers aside).
+
+Usage: BASE=mainline scripts/build-matrix.py [--guard] [--only NAME,...]
+  --guard   only the rows marked guard (make check): series tree only.
+Prints a line per step and the table; writes out/build-matrix.txt.
+Each build is skipped when its inputs (fragments, options, tree, toolchain,
+targets) are those of its last run: the stored result is reused.
+"""
+import collections
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import tomllib
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parent.parent
+ARGS = sys.argv[1:]
+GUARD = "--guard" in ARGS
+ONLY = None
+if "--only" in ARGS:
+    ONLY = set(ARGS[ARGS.index("--only") + 1].split(","))
+
+
+def log(msg):
+    print(time.strftime("[%H:%M:%S] ") + msg, flush=True)
+
+
+def die(msg):
+    print("ERROR: " + msg, file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def lib(*cmds):
+    """Run shell functions of scripts/lib.sh; one output line each."""
+    out = subprocess.run(["bash", "-c", ". scripts/lib.sh; " + "; ".join(cmds)],
+                         cwd=TOP, check=True, capture_output=True, text=True).stdout
+    return out.strip().split("\n")
+
+
+BASE = os.environ.get("BASE", "mainline")
+KTREE, KOUT, CACHE = lib('echo "$KTREE"', 'echo "$KOUT"', 'echo "$CACHE"')
+MVARS = dict(v.split("=", 1) for v in lib("kmake_vars")[0].split())
+PATH = lib('echo "$PATH"')[0]
+ENV = dict(os.environ, PATH=PATH)
+MATRIX = tomllib.loads((TOP / "tests/build-matrix.toml").read_text())
+MOUT = Path(KOUT) / "matrix"
+
+
+def make_vars(row):
+    v = dict(MVARS)
+    v["ARCH"] = row["arch"]
+    if row["cc"] == "gcc":
+        del v["LLVM"]
+        v["CROSS_COMPILE"] = "riscv64-linux-gnu-"
+    return [f"{k}={x}" for k, x in v.items()]
+
+
+def tree_id(tree):
+    head = subprocess.run(["git", "-C", tree, "rev-parse", "HEAD^{tree}"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", tree, "status", "--porcelain", "--untracked-files=no"],
+                           check=True, capture_output=True, text=True).stdout
+    return head + hashlib.sha256(dirty.encode()).hexdigest()[:8]
+
+
+def toolchain(row):
+    cc = "riscv64-linux-gnu-gcc" if row["cc"] == "gcc" else "clang"
+    out = [subprocess.run([cc, "--version"], capture_output=True, text=True, env=ENV).stdout.split("\n")[0]]
+    out.append(subprocess.run(["/usr/bin/rustc", "--version"], capture_output=True, text=True).stdout.strip())
+    return out
+
+
+def frag_paths(row):
+    return [TOP / "arch/riscv/configs" / f"{f}.config" for f in row.get("fragments", [])]
+
+
+def read_config(path):
+    cfg = {}
+    for line in Path(path).read_text().split("\n"):
+        m = re.match(r"^CONFIG_([A-Za-z0-9_]+)=(.*)$", line)
+        if m:
+            cfg[m.group(1)] = m.group(2)
+        m = re.match(r"^# CONFIG_([A-Za-z0-9_]+) is not set$", line)
+        if m:
+            cfg[m.group(1)] = "n"
+    return cfg
+
+
+def sym(cfg, name):
+    return cfg.get(name, "n")
+
+
+def run_logged(cmd, logf, cwd=None):
+    """Run cmd with its output in logf; print progress every 30 s."""
+    t0 = time.time()
+    with open(logf, "w") as f:
+        p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=cwd, env=ENV)
+        done = threading.Event()
+
+        def progress():
+            while not done.wait(30):
+                try:
+                    lines = Path(logf).read_text(errors="replace").split("\n")
+                except OSError:
+                    continue
+                n = sum(1 for x in lines if re.match(r"^  (CC|RUSTC|AS|LD|AR|BINDGEN)", x))
+                last = next((x for x in reversed(lines) if x.strip()), "")
+                print(f"    ... {int(time.time() - t0)} s, {n} objects, last: {last.strip()[:70]}", flush=True)
+
+        th = threading.Thread(target=progress, daemon=True)
+        th.start()
+        rc = p.wait()
+        done.set()
+    return rc, time.time() - t0
+
+
+def norm_warnings(text, trees):
+    """Warning lines without line numbers and tree prefixes, as a Counter."""
+    out = collections.Counter()
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if not re.search(r"\bwarning\b:", line, re.I):
+            continue
+        w = line
+        for t in trees:
+            w = w.replace(t + "/", "")
+        w = re.sub(r":\d+(:\d+)?:", ":", w)
+        # rustc names the place on a following "-->" line.
+        if re.match(r"^warning:", w) and i + 2 < len(lines):
+            for nxt in lines[i + 1:i + 3]:
+                m = re.match(r"^\s*--> ([^:]+)", nxt)
+                if m:
+                    w += " @ " + m.group(1)
+                    break
+        out[w.strip()] += 1
+    return out
+
+
+def configure(row, tree, odir):
+    vars_ = make_vars(row)
+    kmake = ["make", "-s", "-C", tree] + vars_ + [f"O={odir}"]
+    odir.mkdir(parents=True, exist_ok=True)
+    subprocess.run(kmake + ["tinyconfig"], check=True, env=ENV, stdout=subprocess.DEVNULL)
+    extra = odir / "matrix.config"
+    extra.write_text("".join(f"CONFIG_{k}={v}\n" if v != "n" else f"# CONFIG_{k} is not set\n"
+                             for k, v in row.get("set", {}).items()))
+    frags = [str(p) for p in frag_paths(row)] + [str(extra)]
+    subprocess.run([f"{tree}/scripts/kconfig/merge_config.sh", "-m", "-O", str(odir),
+                    str(odir / ".config")] + frags, check=True, cwd=odir, env=ENV,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run(kmake + ["olddefconfig"], check=True, env=ENV, stdout=subprocess.DEVNULL)
+    return read_config(odir / ".config")
+
+
+def kconfig_problems(row, cfg):
+    bad = []
+    expect = row.get("expect", {})
+    for k, v in row.get("set", {}).items():
+        if sym(cfg, k) != v and expect.get(k) != sym(cfg, k):
+            bad.append(f"{k}={v} asked, Kconfig gave {sym(cfg, k)}")
+    for k, v in expect.items():
+        if sym(cfg, k) != v:
+            bad.append(f"{k}={v} expected, got {sym(cfg, k)}")
+    return bad
+
+
+def touched_files():
+    out = subprocess.run(["git", "-C", KTREE, "diff", "--name-only", "pristine", "HEAD"],
+                         check=True, capture_output=True, text=True).stdout.split()
+    return sorted(out)
+
+
+def lint_objects(row, tree, odir, files):
+    """W=1 and sparse on the touched C files this configuration builds."""
+    objs = [f[:-2] + ".o" for f in files if f.endswith(".c") and (odir / (f[:-2] + ".o")).exists()]
+    if not objs:
+        return objs, collections.Counter()
+    logf = odir / "lint.log"
+    cmd = ["make", "-C", tree] + make_vars(row) + [f"O={odir}", "W=1", "C=2", "-j3"] + objs
+    run_logged(cmd, logf)
+    w = norm_warnings(logf.read_text(errors="replace"), [tree, str(odir)])
+    # Only what is said about the touched files themselves (headers included).
+    return objs, collections.Counter({k: n for k, n in w.items()
+                                      if any(k.startswith(f + ":") for f in files)})
+
+
+def build_one(row, which, tree):
+    """Configure and build row on tree; return the result dict (cached)."""
+    odir = MOUT / row["name"] / which
+    targets = row.get("targets", [])
+    key_src = json.dumps([row, [p.read_text() for p in frag_paths(row)], tree_id(tree),
+                          make_vars(row), toolchain(row)], sort_keys=True)
+    key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
+    res_file = odir / "result.json"
+    if res_file.exists():
+        res = json.loads(res_file.read_text())
+        if res.get("key") == key:
+            log(f"{row['name']} ({which}): up to date ({key}), {res['result']}")
+            return res
+    log(f"==> {row['name']} ({which}): configure")
+    cfg = configure(row, tree, odir)
+    res = {"key": key, "config": {k: sym(cfg, k) for k in
+                                   MATRIX["pairwise"]["options"] + ["RUST", "KEXEC_CORE", "32BIT", "64BIT"]}}
+    problems = kconfig_problems(row, cfg) if which == "series" else []
+    res["kconfig"] = problems
+    if problems:
+        for p in problems:
+            print("    Kconfig: " + p)
+    if row.get("kconfig_only") or (problems and which == "series"):
+        res.update(result="kconfig " + ("FAIL" if problems else "ok"), time=0, errors=len(problems),
+                   warnings={})
+    else:
+        log(f"    build {' '.join(targets)} ({row['arch']}, {row['cc']})")
+        logf = odir / "build.log"
+        cmd = ["make", "-C", tree] + make_vars(row) + [f"O={odir}", "-j3"] + targets
+        rc, secs = run_logged(cmd, logf)
+        text = logf.read_text(errors="replace")
+        errors = [x for x in text.split("\n") if re.search(r"\berror\b", x, re.I) and "warning" not in x.lower()]
+        if rc != 0:
+            print("\n".join("    " + e for e in errors[:15]))
+        res.update(result="ok" if rc == 0 else "FAIL", time=round(secs), errors=0 if rc == 0 else max(1, len(errors)),
+                   warnings=dict(norm_warnings(text, [tree, str(odir)])))
+        if rc == 0 and row.get("lint") and not GUARD:
+            objs, w = lint_objects(row, tree, odir, touched_files())
+            res["lint_objects"] = objs
+            res["lint"] = dict(w)
+    res_file.write_text(json.dumps(res, indent=1))
+    log(f"<== {row['name']} ({which}): {res['result']}, {res['time']} s, {sum(res['warnings'].values())} warnings")
+    return res
+
+
+def kernel_doc(pristine):
+    """scripts/kernel-doc -none on the touched C files and headers."""
+    files = [f for f in touched_files() if f.endswith((".c", ".h"))]
+    out = {}
+    for which, tree in (("series", KTREE), ("pristine", pristine)):
+        present = [f for f in files if (Path(tree) / f).exists()]
+        p = subprocess.run(["scripts/kernel-doc", "-none"] + present, cwd=tree, capture_output=True,
+                           text=True, env=ENV)
+        out[which] = norm_warnings(p.stdout + p.stderr, [tree])
+    new = out["series"] - out["pristine"]
+    return files, new, out["pristine"]
+
+
+OPT_LETTERS = {"RISCV_KEXEC_RUST": "R", "KEXEC": "K", "KEXEC_FILE": "F", "CRASH_DUMP": "D", "SMP": "S",
+               "HOTPLUG_CPU": "H", "RISCV_ISA_V": "V", "CFI": "C", "KUNIT": "U", "RELOCATABLE": "L",
+               "EFI": "E", "ACPI": "A", "STRIP_ASM_SYMS": "Y"}
+
+
+def opts_str(cfg):
+    s = "".join(l if cfg.get(o) == "y" else "." for o, l in OPT_LETTERS.items())
+    return s + (" rust" if cfg.get("RUST") == "y" else "")
+
+
+def pairwise_report(results):
+    opts = MATRIX["pairwise"]["options"]
+    impossible = [dict(x.split("=") for x in p.split()) for p in MATRIX["pairwise"]["impossible"]]
+    rows = [r["config"] for name, r in results if r]
+    missing = []
+    for i, a in enumerate(opts):
+        for b in opts[i + 1:]:
+            for va in "yn":
+                for vb in "yn":
+                    if any(sym(c, a) == va and sym(c, b) == vb for c in rows):
+                        continue
+                    if {a: va, b: vb} in impossible:
+                        continue
+                    missing.append(f"{a}={va} {b}={vb}")
+    return len(rows), missing
+
+
+def main():
+    rows = [r for r in MATRIX["config"] if BASE in r.get("bases", ["mainline"])]
+    if GUARD:
+        rows = [r for r in rows if r.get("guard")]
+    if ONLY:
+        rows = [r for r in rows if r["name"] in ONLY]
+    if not rows:
+        log(f"build matrix: no row for {BASE}")
+        return
+    pristine = lib("pristine_worktree")[0] if not GUARD else None
+    t0 = time.time()
+    table = []
+    for row in rows:
+        series = build_one(row, "series", KTREE)
+        old = build_one(row, "pristine", pristine) if pristine and not row.get("kconfig_only") else None
+        table.append((row, series, old))
+    lines = []
+    hdr = f"{'config':24} {'arch':7} {'cc':5} {'options (RKFDSHVCUL EAY)':24} {'targets':13} {'result':13} {'time s':>9} {'err':>3} {'warn new/old':>12}"
+    lines.append(hdr)
+    failed = 0
+    for row, s, o in table:
+        new = collections.Counter(s["warnings"]) - collections.Counter(o["warnings"] if o else {})
+        nold = sum(o["warnings"].values()) if o else 0
+        if GUARD:
+            new = collections.Counter()
+        lint_new = collections.Counter(s.get("lint", {})) - collections.Counter(o.get("lint", {}) if o else {})
+        ok = (s["result"] in ("ok", "kconfig ok")) and not new and not lint_new
+        failed += not ok
+        tm = f"{s['time']}/{o['time']}" if o else f"{s['time']}"
+        warn = "-" if GUARD else f"{sum(new.values())}/{nold}"
+        lines.append(f"{row['name']:24} {row['arch']:7} {row['cc']:5} {opts_str(s['config']):24} "
+                     f"{' '.join(row.get('targets', ['-'])):13} {s['result']:13} {tm:>9} {s['errors']:>3} {warn:>12}")
+        for w in list(new)[:10]:
+            lines.append(f"    new warning: {w}")
+        if "lint" in s:
+            lines.append(f"    W=1 + sparse on {len(s['lint_objects'])} touched objects: "
+                         f"{sum(lint_new.values())} new, {sum((o or {}).get('lint', {}).values())} on pristine")
+            for w in list(lint_new)[:10]:
+                lines.append(f"    new lint warning: {w}")
+        for p in s.get("kconfig", []):
+            lines.append(f"    Kconfig: {p}")
+    if not GUARD:
+        n, missing = pairwise_report([(r["name"], s) for r, s, o in table if r.get("pairwise")])
+        lines.append(f"pairwise: {n} rows; {len(missing)} value pairs of "
+                     f"{len(MATRIX['pairwise']['options'])} options not covered"
+                     + (": " + ", ".join(missing) if missing else ""))
+        failed += bool(missing)
+        files, kd_new, kd_old = kernel_doc(pristine)
+        lines.append(f"kernel-doc -none on {len(files)} touched C files and headers: "
+                     f"{sum(kd_new.values())} new warnings, {sum(kd_old.values())} on pristine")
+        for w in kd_new:
+            lines.append(f"    new kernel-doc warning: {w}")
+        failed += bool(kd_new)
+    lines.append(f"{len(table)} configurations, {failed} failed ({BASE}, {int(time.time() - t0)} s)")
+    text = "\n".join(lines)
+    print(text)
+    if not GUARD:
+        (TOP / "out").mkdir(exist_ok=True)
+        (TOP / "out" / f"build-matrix{'' if BASE == 'mainline' else '-' + BASE}.txt").write_text(text + "\n")
+    if failed:
+        die(f"build matrix: {failed} failed")
+
+
+main()
