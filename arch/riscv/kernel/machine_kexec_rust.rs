@@ -31,10 +31,9 @@ use machine_kexec_logic::{FdtMiss, Probe, SegmentInfo, FDT_HEADER_SIZE};
 /// one's).
 const __LOG_PREFIX: &[u8] = b"kexec\0";
 
-/// Pages in the control page: `KEXEC_CONTROL_PAGE_SIZE` is one page on RISC-V
-/// (`machine_kexec.c` asserts it; the constant exists only with kexec, so
-/// the bindings, which every configuration builds, do not carry it).
+/// Pages in the control page (`KEXEC_CONTROL_PAGE_SIZE`, one page on RISC-V).
 const CONTROL_PAGES: c_uint = 1;
+const _: () = assert!(CONTROL_PAGES as usize * PAGE_SIZE == bindings::KEXEC_CONTROL_PAGE_SIZE);
 const _: () = assert!(core::mem::size_of::<bindings::fdt_header>() == FDT_HEADER_SIZE);
 
 /// The signature shared by the relocation stub and the crash path (which
