@@ -63,7 +63,7 @@ patches: stage ## The $(BASE) patch series: format-patch, git am, checkpatch (ou
 bisect-check: kernels ## patches + build every prefix of the $(BASE) series, Rust switch on and off.
 	@scripts/patches.sh --bisect
 
-build-matrix: stage ## Build tests/build-matrix.toml ($(BASE)): series vs pristine, errors, new warnings (out/build-matrix.txt).
+build-matrix: setup stage ## Build tests/build-matrix.toml ($(BASE)): series vs pristine, errors, new warnings (out/build-matrix.txt).
 	@scripts/build-matrix.py
 
 lint: stage ## CLIPPY=1 build of the Rust kexec object ($(BASE)) and rustfmt check.

@@ -4,7 +4,8 @@
 # patch of ours: the baseline) or norel (rust without CONFIG_RELOCATABLE, a
 # vmlinux to load), each optionally with a configuration feature:
 # <kind>-<feature> (kfile: kexec_file_load only, no CPU hotplug asked for;
-# cfi: kCFI). Output: $KOUT/<variant>/. A stamp keyed by the config
+# cfi: kCFI; gcc: built with Debian's riscv64-linux-gnu-gcc instead of
+# LLVM, without Rust). Output: $KOUT/<variant>/. A stamp keyed by the config
 # fragments, the tree and the toolchain skips the whole step when nothing
 # changed (a warm run then costs no tinyconfig, merge or no-op make).
 set -euo pipefail
@@ -17,13 +18,18 @@ feature=${feature#-}
 T=$KTREE
 if [ "$kind" = stock ]; then
 	# A checkout of the pristine commit beside the staged tree.
-	T=$(pristine_worktree)
+	T=$(pristine_worktree) || die "cannot check out the pristine tree beside $KTREE"
 fi
 O=$KOUT/$variant
 CFG=$KOUT/cfg-$variant
 mkdir -p "$O" "$CFG"
 # shellcheck disable=SC2046
 KMAKE=(make -C "$T" $(kmake_vars))
+if [ "$feature" = gcc ]; then
+	# Distribution kernels are GCC builds; LLVM= (empty) overrides LLVM=1.
+	KMAKE+=(LLVM= CROSS_COMPILE=riscv64-linux-gnu-)
+	CC_VERSION=$(riscv64-linux-gnu-gcc --version | head -1)
+fi
 
 # Fragments merged on tinyconfig, later ones overriding earlier ones:
 # common, per base, per kind, per base and kind, then the same two for the
@@ -40,6 +46,7 @@ stamp_key=$( {
 	kmake_vars
 	/usr/bin/rustc --version
 	clang --version | head -1
+	[ "$feature" != gcc ] || echo "gcc: $CC_VERSION"
 } | sha256sum | cut -c1-16)
 
 configure() {
@@ -106,7 +113,8 @@ fi
 rm -f "$O/.rvk-stamp"
 # A feature variant starts from a copy of its kind's build: what the
 # feature's options do not touch is not built twice.
-if [ -n "$feature" ] && [ ! -e "$O/vmlinux" ] && [ -e "$KOUT/$kind/vmlinux" ]; then
+# (Not across compilers: a GCC build shares no object with an LLVM one.)
+if [ -n "$feature" ] && [ "$feature" != gcc ] && [ ! -e "$O/vmlinux" ] && [ -e "$KOUT/$kind/vmlinux" ]; then
 	step "seed $BASE $variant from the $kind build" cp -a "$KOUT/$kind/." "$O/"
 	rm -f "$O/.rvk-stamp"
 fi

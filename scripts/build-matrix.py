@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -65,18 +66,23 @@ def make_vars(row):
 
 
 def tree_id(tree):
+    """The committed tree and any local change to it (contents, not names)."""
     head = subprocess.run(["git", "-C", tree, "rev-parse", "HEAD^{tree}"], check=True,
                           capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", tree, "status", "--porcelain", "--untracked-files=no"],
-                           check=True, capture_output=True, text=True).stdout
-    return head + hashlib.sha256(dirty.encode()).hexdigest()[:8]
+    dirty = subprocess.run(["git", "-C", tree, "diff", "HEAD"], check=True, capture_output=True).stdout
+    return head + hashlib.sha256(dirty).hexdigest()[:8]
+
+
+def version(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
+    return (p.stdout + p.stderr).strip().split("\n")[0]
 
 
 def toolchain(row):
     cc = "riscv64-linux-gnu-gcc" if row["cc"] == "gcc" else "clang"
-    out = [subprocess.run([cc, "--version"], capture_output=True, text=True, env=ENV).stdout.split("\n")[0]]
-    out.append(subprocess.run(["/usr/bin/rustc", "--version"], capture_output=True, text=True).stdout.strip())
-    return out
+    return [version([cc, "--version"]), version(["/usr/bin/rustc", "--version"]),
+            version([MVARS["BINDGEN"], "--version"]), version(["sparse", "--version"]),
+            hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]]
 
 
 def frag_paths(row):
@@ -124,41 +130,71 @@ def run_logged(cmd, logf, cwd=None):
 
 
 def norm_warnings(text, trees):
-    """Warning lines without line numbers and tree prefixes, as a Counter."""
+    """Warning lines as a Counter, without what moves between the trees:
+    tree and build-folder prefixes, line and column numbers, code offsets."""
     out = collections.Counter()
     lines = text.split("\n")
     for i, line in enumerate(lines):
         if not re.search(r"\bwarning\b:", line, re.I):
             continue
+        # rustc's count of what it printed above is not a warning itself.
+        if re.match(r"^warning: .*\d+ warnings? emitted", line):
+            continue
         w = line
-        for t in trees:
-            w = w.replace(t + "/", "")
-        w = re.sub(r":\d+(:\d+)?:", ":", w)
         # rustc names the place on a following "-->" line.
-        if re.match(r"^warning:", w) and i + 2 < len(lines):
+        if re.match(r"^warning:", w):
             for nxt in lines[i + 1:i + 3]:
-                m = re.match(r"^\s*--> ([^:]+)", nxt)
+                m = re.match(r"^\s*--> (\S+)", nxt)
                 if m:
                     w += " @ " + m.group(1)
                     break
+        for t in sorted(trees, key=len, reverse=True):
+            w = w.replace(t + "/", "")
+        w = re.sub(r":\d+(?::\d+)?(?=[:\s,)]|$)", "", w)
+        w = re.sub(r"\+0x[0-9a-f]+", "+OFF", w)
         out[w.strip()] += 1
     return out
 
 
+def error_lines(text):
+    """The distinct diagnostics of a failed build (not make's echoes)."""
+    seen = []
+    for x in text.split("\n"):
+        if re.search(r"(: error:|^error(\[E\d+\])?:|ld(\.lld)?: error:|: fatal error:)", x) and x not in seen:
+            seen.append(x)
+    return seen
+
+
 def configure(row, tree, odir):
+    """tinyconfig (or the row's defconfig) + fragments + `set`, olddefconfig.
+    Returns the resolved configuration and Kconfig's own warnings."""
     vars_ = make_vars(row)
     kmake = ["make", "-s", "-C", tree] + vars_ + [f"O={odir}"]
     odir.mkdir(parents=True, exist_ok=True)
-    subprocess.run(kmake + ["tinyconfig"], check=True, env=ENV, stdout=subprocess.DEVNULL)
+    kout = ""
+
+    def run(cmd, **kw):
+        nonlocal kout
+        p = subprocess.run(cmd, env=ENV, capture_output=True, text=True, **kw)
+        kout += p.stdout + p.stderr
+        if p.returncode:
+            print(p.stdout[-2000:] + p.stderr[-2000:])
+            die(f"{row['name']}: {' '.join(cmd[-1:])} failed in {odir}")
+
+    run(kmake + [row.get("defconfig", "tinyconfig")])
     extra = odir / "matrix.config"
     extra.write_text("".join(f"CONFIG_{k}={v}\n" if v != "n" else f"# CONFIG_{k} is not set\n"
                              for k, v in row.get("set", {}).items()))
     frags = [str(p) for p in frag_paths(row)] + [str(extra)]
-    subprocess.run([f"{tree}/scripts/kconfig/merge_config.sh", "-m", "-O", str(odir),
-                    str(odir / ".config")] + frags, check=True, cwd=odir, env=ENV,
-                   stdout=subprocess.DEVNULL)
-    subprocess.run(kmake + ["olddefconfig"], check=True, env=ENV, stdout=subprocess.DEVNULL)
-    return read_config(odir / ".config")
+    p = subprocess.run([f"{tree}/scripts/kconfig/merge_config.sh", "-m", "-O", str(odir),
+                        str(odir / ".config")] + frags, cwd=odir, env=ENV, capture_output=True, text=True)
+    if p.returncode:
+        print(p.stdout[-2000:] + p.stderr[-2000:])
+        die(f"{row['name']}: merge_config.sh failed in {odir}")
+    run(kmake + ["olddefconfig"])
+    # Kconfig's own complaints (unmet dependencies of a select, recursion).
+    kwarn = [x for x in kout.split("\n") if re.search(r"WARNING: unmet|recursive dependency|warning:", x)]
+    return read_config(odir / ".config"), kwarn
 
 
 def kconfig_problems(row, cfg):
@@ -180,17 +216,30 @@ def touched_files():
 
 
 def lint_objects(row, tree, odir, files):
-    """W=1 and sparse on the touched C files this configuration builds."""
-    objs = [f[:-2] + ".o" for f in files if f.endswith(".c") and (odir / (f[:-2] + ".o")).exists()]
+    """W=1 and sparse (C=2) on the objects of the touched files this
+    configuration builds (a rust/helpers/ file is part of helpers.o)."""
+    if not shutil.which("sparse", path=PATH):
+        die("sparse is not installed (make setup installs it)")
+    objs = set()
+    for f in files:
+        if f.startswith("rust/helpers/") and f.endswith(".c"):
+            f = "rust/helpers/helpers.c"
+        if f.endswith((".c", ".rs", ".S")) and (odir / (f.rsplit(".", 1)[0] + ".o")).exists():
+            objs.add(f.rsplit(".", 1)[0] + ".o")
+    objs = sorted(objs)
     if not objs:
         return objs, collections.Counter()
     logf = odir / "lint.log"
     cmd = ["make", "-C", tree] + make_vars(row) + [f"O={odir}", "W=1", "C=2", "-j3"] + objs
-    run_logged(cmd, logf)
-    w = norm_warnings(logf.read_text(errors="replace"), [tree, str(odir)])
+    rc, _ = run_logged(cmd, logf)
+    text = logf.read_text(errors="replace")
+    if rc:
+        print("\n".join(error_lines(text)[:10]))
+        die(f"{row['name']}: W=1/sparse build of the touched objects failed ({logf})")
+    w = norm_warnings(text, [tree, str(odir)])
     # Only what is said about the touched files themselves (headers included).
     return objs, collections.Counter({k: n for k, n in w.items()
-                                      if any(k.startswith(f + ":") for f in files)})
+                                      if any(k.startswith(f) for f in files)})
 
 
 def build_one(row, which, tree):
@@ -200,16 +249,21 @@ def build_one(row, which, tree):
     key_src = json.dumps([row, [p.read_text() for p in frag_paths(row)], tree_id(tree),
                           make_vars(row), toolchain(row)], sort_keys=True)
     key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
+    mode = "guard" if GUARD else "full"
     res_file = odir / "result.json"
     if res_file.exists():
         res = json.loads(res_file.read_text())
-        if res.get("key") == key:
+        # A guard result has no warnings to compare: a full run builds again.
+        if res.get("key") == key and (res.get("mode") == "full" or mode == "guard"):
             log(f"{row['name']} ({which}): up to date ({key}), {res['result']}")
             return res
+        if mode == "full" and odir.exists():
+            # Warnings come from a whole build: an incremental one would
+            # print only those of the objects it rebuilt.
+            shutil.rmtree(odir)
     log(f"==> {row['name']} ({which}): configure")
-    cfg = configure(row, tree, odir)
-    res = {"key": key, "config": {k: sym(cfg, k) for k in
-                                   MATRIX["pairwise"]["options"] + ["RUST", "KEXEC_CORE", "32BIT", "64BIT"]}}
+    cfg, kwarn = configure(row, tree, odir)
+    res = {"key": key, "mode": mode, "config": dict(cfg)}
     problems = kconfig_problems(row, cfg) if which == "series" else []
     res["kconfig"] = problems
     if problems:
@@ -217,23 +271,27 @@ def build_one(row, which, tree):
             print("    Kconfig: " + p)
     if row.get("kconfig_only") or (problems and which == "series"):
         res.update(result="kconfig " + ("FAIL" if problems else "ok"), time=0, errors=len(problems),
-                   warnings={})
+                   warnings=dict(collections.Counter(kwarn)))
     else:
         log(f"    build {' '.join(targets)} ({row['arch']}, {row['cc']})")
         logf = odir / "build.log"
         cmd = ["make", "-C", tree] + make_vars(row) + [f"O={odir}", "-j3"] + targets
         rc, secs = run_logged(cmd, logf)
         text = logf.read_text(errors="replace")
-        errors = [x for x in text.split("\n") if re.search(r"\berror\b", x, re.I) and "warning" not in x.lower()]
+        errors = error_lines(text)
         if rc != 0:
-            print("\n".join("    " + e for e in errors[:15]))
+            print("\n".join("    " + e for e in errors[:15]) or text[-2000:])
         res.update(result="ok" if rc == 0 else "FAIL", time=round(secs), errors=0 if rc == 0 else max(1, len(errors)),
-                   warnings=dict(norm_warnings(text, [tree, str(odir)])))
+                   warnings=dict(norm_warnings("\n".join(kwarn) + "\n" + text, [tree, str(odir)])))
         if rc == 0 and row.get("lint") and not GUARD:
             objs, w = lint_objects(row, tree, odir, touched_files())
             res["lint_objects"] = objs
             res["lint"] = dict(w)
-    res_file.write_text(json.dumps(res, indent=1))
+    if res["result"] in ("ok", "kconfig ok"):
+        # A failure is not kept: it may be the machine's (out of memory).
+        res_file.write_text(json.dumps(res, indent=1))
+    else:
+        res_file.unlink(missing_ok=True)
     log(f"<== {row['name']} ({which}): {res['result']}, {res['time']} s, {sum(res['warnings'].values())} warnings")
     return res
 
@@ -264,7 +322,7 @@ def opts_str(cfg):
 def pairwise_report(results):
     opts = MATRIX["pairwise"]["options"]
     impossible = [dict(x.split("=") for x in p.split()) for p in MATRIX["pairwise"]["impossible"]]
-    rows = [r["config"] for name, r in results if r]
+    rows = [r["config"] for name, r in results if r["result"] == "ok"]
     missing = []
     for i, a in enumerate(opts):
         for b in opts[i + 1:]:
@@ -292,7 +350,9 @@ def main():
     table = []
     for row in rows:
         series = build_one(row, "series", KTREE)
-        old = build_one(row, "pristine", pristine) if pristine and not row.get("kconfig_only") else None
+        old = None
+        if pristine and not row.get("kconfig_only") and not series["result"].startswith("kconfig"):
+            old = build_one(row, "pristine", pristine)
         table.append((row, series, old))
     lines = []
     hdr = f"{'config':24} {'arch':7} {'cc':5} {'options (RKFDSHVCUL EAY)':24} {'targets':13} {'result':13} {'time s':>9} {'err':>3} {'warn new/old':>12}"
@@ -305,11 +365,22 @@ def main():
             new = collections.Counter()
         lint_new = collections.Counter(s.get("lint", {})) - collections.Counter(o.get("lint", {}) if o else {})
         ok = (s["result"] in ("ok", "kconfig ok")) and not new and not lint_new
+        if o and o["result"] != "ok":
+            lines_extra = [f"    pristine build: {o['result']} (the same configuration without the series)"]
+        else:
+            lines_extra = []
+        # Where the series resolves an option differently from pristine (the
+        # switch itself aside): a select or dependency it added.
+        if o:
+            for k in MATRIX["pairwise"]["options"] + ["KEXEC_CORE"]:
+                if k != "RISCV_KEXEC_RUST" and sym(s["config"], k) != sym(o["config"], k):
+                    lines_extra.append(f"    config differs from pristine: {k}={sym(s['config'], k)} (pristine {sym(o['config'], k)})")
         failed += not ok
         tm = f"{s['time']}/{o['time']}" if o else f"{s['time']}"
         warn = "-" if GUARD else f"{sum(new.values())}/{nold}"
         lines.append(f"{row['name']:24} {row['arch']:7} {row['cc']:5} {opts_str(s['config']):24} "
                      f"{' '.join(row.get('targets', ['-'])):13} {s['result']:13} {tm:>9} {s['errors']:>3} {warn:>12}")
+        lines.extend(lines_extra)
         for w in list(new)[:10]:
             lines.append(f"    new warning: {w}")
         if "lint" in s:
@@ -319,12 +390,14 @@ def main():
                 lines.append(f"    new lint warning: {w}")
         for p in s.get("kconfig", []):
             lines.append(f"    Kconfig: {p}")
-    if not GUARD:
+    all_pw = [r for r in MATRIX["config"] if r.get("pairwise") and BASE in r.get("bases", ["mainline"])]
+    if not GUARD and not ONLY and all_pw:
         n, missing = pairwise_report([(r["name"], s) for r, s, o in table if r.get("pairwise")])
         lines.append(f"pairwise: {n} rows; {len(missing)} value pairs of "
                      f"{len(MATRIX['pairwise']['options'])} options not covered"
                      + (": " + ", ".join(missing) if missing else ""))
         failed += bool(missing)
+    if not GUARD:
         files, kd_new, kd_old = kernel_doc(pristine)
         lines.append(f"kernel-doc -none on {len(files)} touched C files and headers: "
                      f"{sum(kd_new.values())} new warnings, {sum(kd_old.values())} on pristine")

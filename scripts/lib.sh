@@ -70,10 +70,10 @@ kmake_vars() {
 pristine_worktree() {
 	local t=$BCACHE/linux-pristine
 	if [ ! -e "$t/.git" ]; then
-		git -C "$KTREE" worktree prune
-		git -C "$KTREE" worktree add -q --detach "$t" pristine
+		git -C "$KTREE" worktree prune || return 1
+		git -C "$KTREE" worktree add -q --detach "$t" pristine || return 1
 	fi
-	git -C "$t" checkout -q -f --detach pristine
+	git -C "$t" checkout -q -f --detach pristine || return 1
 	echo "$t"
 }
 

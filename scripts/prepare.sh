@@ -3,8 +3,9 @@
 # its kernels ($KERNELS, the $BASELINE, the load-only ones, the feature
 # ones) and, with "rootfs", the guest initramfs that carries them.
 # With SUITE=extended: the feature kernels of `make check-extended` instead
-# (dump: DWARF and a virtio disk, for crash(8); debug: KASAN and the other
-# checkers, mainline only) and its initramfs, rootfs-extended.
+# (dump: DWARF and a virtio disk, for crash(8); gcc: built with GCC, as
+# distribution kernels are; debug: KASAN and the other checkers, mainline
+# only) and its initramfs, rootfs-extended.
 # Usage: [SUITE=extended] BASE=mainline|lts scripts/prepare.sh kernels|rootfs
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -29,7 +30,7 @@ fi
 
 if [ "${SUITE:-main}" = extended ]; then
 	if [ -z "${EXTENDED_KERNELS+set}" ]; then
-		EXTENDED_KERNELS="rust-dump c-dump stock-dump"
+		EXTENDED_KERNELS="rust-dump c-dump stock-dump c-gcc stock-gcc"
 		[ "$BASE" = mainline ] && EXTENDED_KERNELS="$EXTENDED_KERNELS rust-debug c-debug"
 	fi
 	EXTRA_KERNELS=$EXTENDED_KERNELS LOADONLY=
