@@ -49,7 +49,7 @@ check: setup harness ## Unit tests, both series, then every scenario on every ke
 	@for b in $(BASES); do BASE=$$b scripts/build-matrix.py --guard || exit 1; done
 	@scripts/check.sh $(ONLY)
 
-check-extended: setup harness ## Slow suite: scenarios on the dump (crash(8) reads the kdump) and debug (KASAN...) kernels.
+check-extended: setup harness ## Slow suite: scenarios on the dump (crash(8) reads the kdump), GCC-built and debug (KASAN...) kernels.
 	@SUITE=extended scripts/setup.sh
 	@for b in $(BASES); do BASE=$$b SUITE=extended scripts/prepare.sh rootfs || exit 1; done
 	@scripts/check.sh --suite extended $(ONLY)

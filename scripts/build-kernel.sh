@@ -11,7 +11,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-variant=${1:?usage: build-kernel.sh rust|c|stock|norel[-kfile|-cfi]}
+variant=${1:?usage: build-kernel.sh rust|c|stock|norel[-kfile|-cfi|-gcc|-dump|-debug]}
 kind=${variant%%-*}
 feature=${variant#"$kind"}
 feature=${feature#-}

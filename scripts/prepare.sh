@@ -34,7 +34,9 @@ if [ "${SUITE:-main}" = extended ]; then
 		[ "$BASE" = mainline ] && EXTENDED_KERNELS="$EXTENDED_KERNELS rust-debug c-debug"
 	fi
 	EXTRA_KERNELS=$EXTENDED_KERNELS LOADONLY=
-	export ROOTFS=rootfs-extended CAPTURE_IMAGES=c-dump
+	# (CAPTURE_IMAGES= empty: a run of the extended scenarios that
+	# need no capture kernel of their own, e.g. ONLY=gcc.)
+	export ROOTFS=rootfs-extended CAPTURE_IMAGES=${CAPTURE_IMAGES-c-dump}
 fi
 
 log "base $BASE (Linux $KSERIES): kernels ${kernels:-none}, baseline ${baseline:-none}, load-only ${LOADONLY:-none}, feature:${EXTRA_KERNELS:- none}"
