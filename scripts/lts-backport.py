@@ -52,8 +52,8 @@ const _: unsafe extern "C" fn(*mut bindings::kimage) = machine_kexec;
         let cpu = unsafe { bindings::raw_smp_processor_id() } as usize;""")
     # No warn_on! in 6.12: WARN's taint and backtrace by hand.
     rep("        kernel::warn_on!(true);\n    }", "        lts_warn();\n    }")
-    rep("    if kernel::warn_on!(!head_ok(image) || image.arch.control_code_buffer.is_null()) {",
-        "    if !head_ok(image) || image.arch.control_code_buffer.is_null() {\n        lts_warn();")
+    rep("    if kernel::warn_on!(!head_ok(image) || image.control_code_buffer().is_null()) {",
+        "    if !head_ok(image) || image.control_code_buffer().is_null() {\n        lts_warn();")
     rep("/// The hart id of this hart", """\
 /// What WARN() adds to its message on 6.12, which has no `warn_on!`: the
 /// taint and a backtrace.
@@ -67,7 +67,9 @@ fn lts_warn() {
 
 /// The hart id of this hart""")
     # &raw const needs rustc 1.82; 6.12's minimum is 1.78.
-    s = re.sub(r"\(&raw const ([A-Za-z_.]+)\)", r"core::ptr::addr_of!(\1)", s)
+    s = re.sub(r"\(&raw const ([A-Za-z_.:]+)\)", r"core::ptr::addr_of!(\1)", s)
+    # ... and of a field behind a raw pointer, `&raw const (*p).field`.
+    s = re.sub(r"&raw const (\(\*[^()]*(?:\(\))?\)[A-Za-z_.]+)", r"core::ptr::addr_of!(\1)", s)
     if "&raw const" in s:
         sys.exit("lts-backport: a &raw const is left that the rewrite does not cover")
     return s

@@ -20,6 +20,7 @@ use kernel::error::{code::*, to_result};
 use kernel::ffi::{c_int, c_uint, c_ulong, c_void};
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
+use kernel::types::Opaque;
 use kernel::uaccess::{UserPtr, UserSlice};
 
 mod machine_kexec_logic;
@@ -67,6 +68,111 @@ extern "C" {
     ) -> !;
 }
 
+/// A `struct kimage` as the kexec core lends it to the machine layer.
+///
+/// C code points into the structure (its list heads), so this layer makes
+/// no Rust reference to the whole of it: fields are read and written
+/// through the raw pointer, one at a time.
+///
+/// # Invariants
+///
+/// The `struct kimage` is valid and the kexec lock is held: nobody else
+/// writes the fields this layer reads, and only this layer writes `arch`.
+#[repr(transparent)]
+struct Kimage(Opaque<bindings::kimage>);
+
+impl Kimage {
+    /// Borrows the image the kexec core passed in.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid `struct kimage`, and the caller must hold
+    /// the kexec lock for `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::kimage) -> &'a Self {
+        // SAFETY: `Kimage` is a transparent wrapper of the structure, which
+        // is valid for `'a` (the caller's guarantee).
+        unsafe { &*ptr.cast() }
+    }
+
+    /// Whether this is a crash kernel image (`KEXEC_TYPE_CRASH`).
+    fn is_crash(&self) -> bool {
+        // SAFETY: the image is valid and its bitfields are not written while
+        // the lock is held (type invariant); only the bitfield word is read.
+        unsafe { bindings::kimage::type__raw(self.0.get()) == bindings::KEXEC_TYPE_CRASH }
+    }
+
+    /// Whether the image was loaded by `kexec_file_load()`.
+    fn file_mode(&self) -> bool {
+        // SAFETY: as in `is_crash()`.
+        unsafe { bindings::kimage::file_mode_raw(self.0.get()) != 0 }
+    }
+
+    /// The first entry of the image's indirection list (`image->head`).
+    fn head(&self) -> c_ulong {
+        // SAFETY: a valid image whose `head` nobody writes now (type invariant).
+        unsafe { (*self.0.get()).head }
+    }
+
+    /// The address of `image->head`, where the relocation stub starts.
+    fn head_addr(&self) -> c_ulong {
+        // SAFETY: only the field's address is taken.
+        unsafe { &raw const (*self.0.get()).head as c_ulong }
+    }
+
+    /// The entry point of the new kernel (`image->start`).
+    fn start(&self) -> c_ulong {
+        // SAFETY: a valid image, `start` not written now (type invariant).
+        unsafe { (*self.0.get()).start }
+    }
+
+    /// The image's page for the relocation code.
+    fn control_code_page(&self) -> *mut bindings::page {
+        // SAFETY: a valid image, the field not written now (type invariant).
+        unsafe { (*self.0.get()).control_code_page }
+    }
+
+    /// The segments the loader filled in.
+    fn segments(&self) -> &[bindings::kexec_segment] {
+        let image = self.0.get();
+        // SAFETY: a valid image; its segment table is filled in before the
+        // machine layer is called and not written while the lock is held
+        // (type invariant), so a shared reference to it is sound.
+        let (table, nr) = unsafe { (&*(&raw const (*image).segment), (*image).nr_segments) };
+        &table[..nr.min(table.len())]
+    }
+
+    /// `kimage_arch.fdt_addr`: the physical address of the FDT.
+    fn fdt_addr(&self) -> c_ulong {
+        // SAFETY: only this layer writes `arch` (type invariant).
+        unsafe { (*self.0.get()).arch.fdt_addr }
+    }
+
+    fn set_fdt_addr(&self, addr: c_ulong) {
+        // SAFETY: as above; a plain store to one field of a valid image.
+        unsafe { (*self.0.get()).arch.fdt_addr = addr };
+    }
+
+    /// `kimage_arch.control_code_buffer`: the sealed alias, or NULL.
+    fn control_code_buffer(&self) -> *mut c_void {
+        // SAFETY: only this layer writes `arch` (type invariant).
+        unsafe { (*self.0.get()).arch.control_code_buffer }
+    }
+
+    fn set_control_code_buffer(&self, alias: *mut c_void) {
+        // SAFETY: as above; a plain store to one field of a valid image.
+        unsafe { (*self.0.get()).arch.control_code_buffer = alias };
+    }
+}
+
+/// The buffer of segment `seg` as an address: the user pointer `buf`
+/// (`kexec_load()`) or the kernel pointer `kbuf` (`kexec_file_load()`) of
+/// its anonymous union. The one place that names bindgen's field for it.
+fn segment_buffer(seg: &bindings::kexec_segment) -> *mut c_void {
+    // SAFETY: both members of the union are pointers of the same size, so
+    // either reads the one that was stored, as an address.
+    unsafe { seg.__bindgen_anon_1.kbuf }
+}
+
 /// A `vm_map_ram()` alias of the kexec control page.
 ///
 /// Created writable so the stub can be copied in, then sealed read-only and
@@ -75,12 +181,14 @@ extern "C" {
 ///
 /// # Invariants
 ///
-/// `addr` was returned by `vm_map_ram()` for [`CONTROL_PAGES`] pages and stays
-/// mapped until `drop`. While `sealed` is false the alias is writable and not
-/// executable; `sealed` turns true when sealing starts, and from then on the
-/// alias may be read-only and may be executable, until `unseal()`.
+/// `addr` was returned by `vm_map_ram()` for [`CONTROL_PAGES`] pages, `page`,
+/// and stays mapped until `drop`. While `sealed` is false the alias is
+/// writable and not executable; `sealed` turns true when sealing starts, and
+/// from then on the alias may be read-only and may be executable, until
+/// `unseal()`.
 struct ControlAlias {
     addr: NonNull<u8>,
+    page: NonNull<bindings::page>,
     sealed: bool,
 }
 
@@ -91,16 +199,18 @@ impl ControlAlias {
     ///
     /// `page` must point to a valid page that outlives the returned alias.
     unsafe fn map(page: *mut bindings::page) -> Result<Self> {
-        let mut pages = [page];
+        let page = NonNull::new(page).ok_or(EINVAL)?;
+        let mut pages = [page.as_ptr()];
         // SAFETY: `pages` holds `CONTROL_PAGES` valid pages (the caller's
         // guarantee); vm_map_ram() only reads the array.
         let addr = unsafe {
             bindings::vm_map_ram(pages.as_mut_ptr(), CONTROL_PAGES, bindings::NUMA_NO_NODE)
         };
         let addr = NonNull::new(addr.cast()).ok_or(ENOMEM)?;
-        // INVARIANT: `addr` was just returned by vm_map_ram().
+        // INVARIANT: `addr` was just returned by vm_map_ram() for `page`.
         Ok(Self {
             addr,
+            page,
             sealed: false,
         })
     }
@@ -140,12 +250,13 @@ impl ControlAlias {
     ///
     /// # Safety
     ///
-    /// `addr` must come from `into_raw()` of a sealed alias and must not be
-    /// used afterwards by anyone else.
-    unsafe fn from_raw(addr: NonNull<c_void>) -> Self {
-        // INVARIANT: the caller guarantees `addr` is a live alias.
+    /// `addr` must come from `into_raw()` of a sealed alias of `page`, and
+    /// must not be used afterwards by anyone else.
+    unsafe fn from_raw(addr: NonNull<c_void>, page: NonNull<bindings::page>) -> Self {
+        // INVARIANT: the caller guarantees `addr` is a live alias of `page`.
         Self {
             addr: addr.cast(),
+            page,
             sealed: true,
         }
     }
@@ -167,16 +278,34 @@ impl ControlAlias {
     }
 }
 
-impl Drop for ControlAlias {
-    fn drop(&mut self) {
-        if self.sealed {
-            if let Err(e) = self.unseal() {
-                pr_warn!("restoring control page alias permissions failed: {e:?}\n");
-            }
+impl ControlAlias {
+    /// Unmaps the alias once `unsealed` says it is no longer executable.
+    ///
+    /// If it may still be executable, both stay for good: vm_unmap_ram()
+    /// flushes the TLB lazily, so the page, back in the allocator and
+    /// writable through the linear map, could still be executed through a
+    /// stale entry of the alias. An extra page reference keeps
+    /// kimage_free() from freeing the page.
+    fn release(&mut self, unsealed: Result) {
+        if let Err(e) = unsealed {
+            pr_warn!(
+                "control page alias may still be executable ({e:?}): keeping it and its page\n"
+            );
+            // SAFETY: `page` is a valid page (type invariant); the reference
+            // taken here is never dropped.
+            unsafe { bindings::get_page(self.page.as_ptr()) };
+            return;
         }
         // SAFETY: `addr` came from vm_map_ram() for `CONTROL_PAGES` pages and
         // is unmapped exactly once, here.
         unsafe { bindings::vm_unmap_ram(self.addr.as_ptr().cast(), CONTROL_PAGES) };
+    }
+}
+
+impl Drop for ControlAlias {
+    fn drop(&mut self) {
+        let unsealed = if self.sealed { self.unseal() } else { Ok(()) };
+        self.release(unsealed);
     }
 }
 
@@ -217,14 +346,14 @@ impl FdtHeaderBuf {
 unsafe fn probe_segment(seg: &bindings::kexec_segment, file_mode: bool) -> Probe {
     let mut hdr = FdtHeaderBuf([0; FDT_HEADER_SIZE]);
     if file_mode {
-        // SAFETY: in file mode the union holds `kbuf` (the caller's guarantee).
-        let kbuf = unsafe { seg.__bindgen_anon_1.kbuf };
+        // In file mode the buffer is `kbuf`, a kernel pointer.
+        let kbuf = segment_buffer(seg);
         // SAFETY: `kbuf` is readable for `bufsz >= FDT_HEADER_SIZE` bytes
         // (the caller's guarantee).
         unsafe { core::ptr::copy_nonoverlapping(kbuf.cast(), hdr.0.as_mut_ptr(), FDT_HEADER_SIZE) };
     } else {
-        // SAFETY: outside file mode the union holds `buf`, a user pointer.
-        let ubuf = unsafe { seg.__bindgen_anon_1.buf };
+        // Outside file mode it is `buf`, a user pointer.
+        let ubuf = segment_buffer(seg);
         let mut reader = UserSlice::new(UserPtr::from_ptr(ubuf), FDT_HEADER_SIZE).reader();
         if reader.read_slice(&mut hdr.0).is_err() {
             return Probe::Unreadable;
@@ -240,13 +369,12 @@ unsafe fn probe_segment(seg: &bindings::kexec_segment, file_mode: bool) -> Probe
 }
 
 /// Finds the FDT among the image's segments and records its address.
-fn find_image_fdt(image: &mut bindings::kimage) -> Result {
-    let nr = image.nr_segments.min(image.segment.len());
-    let file_mode = image.file_mode() != 0;
-    let segments = &image.segment[..nr];
+fn find_image_fdt(image: &Kimage) -> Result {
+    let file_mode = image.file_mode();
+    let segments = image.segments();
+    let nr = segments.len();
     let infos = segments.iter().map(|s| SegmentInfo {
-        // SAFETY: `buf` and `kbuf` share the storage; either is a pointer.
-        has_buf: !unsafe { s.__bindgen_anon_1.kbuf }.is_null(),
+        has_buf: !segment_buffer(s).is_null(),
         bufsz: s.bufsz,
         memsz: s.memsz,
     });
@@ -255,7 +383,7 @@ fn find_image_fdt(image: &mut bindings::kimage) -> Result {
     let probe = |i| unsafe { probe_segment(&segments[i], file_mode) };
     match machine_kexec_logic::find_fdt(infos, probe) {
         Ok(i) => {
-            image.arch.fdt_addr = segments[i].mem as c_ulong;
+            image.set_fdt_addr(segments[i].mem);
             Ok(())
         }
         Err(FdtMiss {
@@ -274,7 +402,7 @@ fn find_image_fdt(image: &mut bindings::kimage) -> Result {
 }
 
 /// Copies the stub into the control page through a sealed alias.
-fn map_control_page(image: &bindings::kimage) -> Result<ControlAlias> {
+fn map_control_page(image: &Kimage) -> Result<ControlAlias> {
     let code = stub();
     if !machine_kexec_logic::stub_fits(code.len(), PAGE_SIZE) {
         pr_err!(
@@ -285,7 +413,7 @@ fn map_control_page(image: &bindings::kimage) -> Result<ControlAlias> {
     }
     // SAFETY: the control page is allocated with the image and freed only
     // after machine_kexec_cleanup(), which drops the alias.
-    let mut alias = unsafe { ControlAlias::map(image.control_code_page) }.inspect_err(|_| {
+    let mut alias = unsafe { ControlAlias::map(image.control_code_page()) }.inspect_err(|_| {
         pr_err!("Failed to map the control page (vm_map_ram)\n");
     })?;
     alias.write(code)?;
@@ -298,11 +426,11 @@ fn map_control_page(image: &bindings::kimage) -> Result<ControlAlias> {
     Ok(alias)
 }
 
-fn prepare(image: &mut bindings::kimage) -> Result {
+fn prepare(image: &Kimage) -> Result {
     find_image_fdt(image)?;
-    if image.type_() != bindings::KEXEC_TYPE_CRASH {
+    if !image.is_crash() {
         let alias = map_control_page(image)?;
-        image.arch.control_code_buffer = alias.into_raw();
+        image.set_control_code_buffer(alias.into_raw());
     }
     Ok(())
 }
@@ -310,14 +438,14 @@ fn prepare(image: &mut bindings::kimage) -> Result {
 /// Checks what [`kexec`] relies on, once the image's entry list is complete:
 /// refusing a bad image here fails the load, while `machine_kexec()` runs
 /// after the other harts and the devices are shut down.
-fn post_load(image: &bindings::kimage) -> Result {
-    if image.type_() == bindings::KEXEC_TYPE_CRASH {
+fn post_load(image: &Kimage) -> Result {
+    if image.is_crash() {
         return Ok(());
     }
-    if kernel::warn_on!(!head_ok(image) || image.arch.control_code_buffer.is_null()) {
+    if kernel::warn_on!(!head_ok(image) || image.control_code_buffer().is_null()) {
         pr_err!(
             "Refusing an image whose entry list begins with {:#x}\n",
-            image.head
+            image.head()
         );
         return Err(EINVAL);
     }
@@ -325,9 +453,9 @@ fn post_load(image: &bindings::kimage) -> Result {
 }
 
 /// Whether the relocation stub can start from the image's head entry.
-fn head_ok(image: &bindings::kimage) -> bool {
+fn head_ok(image: &Kimage) -> bool {
     machine_kexec_logic::head_is_valid(
-        image.head as usize,
+        image.head(),
         bindings::IND_FLAGS as usize,
         bindings::IND_INDIRECTION as usize,
         bindings::IND_DONE as usize,
@@ -338,15 +466,19 @@ fn head_ok(image: &bindings::kimage) -> bool {
 ///
 /// # Safety
 ///
-/// `image.arch.control_code_buffer` must be NULL or an alias that
-/// [`prepare`] stored, and `image.control_code_page` must still be allocated.
-unsafe fn cleanup(image: &mut bindings::kimage) {
-    if let Some(addr) = NonNull::new(image.arch.control_code_buffer) {
-        image.arch.control_code_buffer = core::ptr::null_mut();
-        // SAFETY: `addr` came from into_raw() in prepare() (the caller's
-        // guarantee) and was just cleared, so it is taken back once.
-        drop(unsafe { ControlAlias::from_raw(addr) });
-    }
+/// `control_code_buffer` must be NULL or an alias that [`prepare`] stored,
+/// and the control page must still be allocated.
+unsafe fn cleanup(image: &Kimage) {
+    let (Some(addr), Some(page)) = (
+        NonNull::new(image.control_code_buffer()),
+        NonNull::new(image.control_code_page()),
+    ) else {
+        return;
+    };
+    image.set_control_code_buffer(core::ptr::null_mut());
+    // SAFETY: `addr` came from into_raw() in prepare() for this page (the
+    // caller's guarantee) and was just cleared, so it is taken back once.
+    drop(unsafe { ControlAlias::from_raw(addr, page) });
 }
 
 /// The hart id of this hart: `cpuid_to_hartid_map(smp_processor_id())`.
@@ -357,8 +489,14 @@ fn this_hartid() -> c_ulong {
         // cannot change under us.
         let cpu = kernel::cpu::CpuId::current().as_u32() as usize;
         // SAFETY: `__cpuid_to_hartid_map` is written during SMP bring-up and
-        // only read since; the index is bounds-checked.
-        unsafe { bindings::__cpuid_to_hartid_map[cpu] }
+        // only read since.
+        let map = unsafe { &*(&raw const bindings::__cpuid_to_hartid_map) };
+        // A CPU id is below nr_cpu_ids, which is at most NR_CPUS, the map's
+        // length; should that ever fail there is no hart to report.
+        match map.get(cpu) {
+            Some(&hartid) => hartid,
+            None => panic!("kexec: CPU {cpu} is past the hart id map"),
+        }
     }
     #[cfg(not(CONFIG_SMP))]
     // SAFETY: `boot_cpu_hartid` is written once during early boot.
@@ -375,11 +513,11 @@ fn this_hartid() -> c_ulong {
 /// `image` must have been prepared by [`prepare`], checked by [`post_load`]
 /// and not cleaned up; the other harts are stopped and interrupts are off
 /// on this one.
-unsafe fn kexec(image: &bindings::kimage) -> ! {
+unsafe fn kexec(image: &Kimage) -> ! {
     let hartid = this_hartid();
-    let jump_addr = image.start;
-    let fdt_addr = image.arch.fdt_addr;
-    let first_ind_entry = (&raw const image.head) as c_ulong;
+    let jump_addr = image.start();
+    let fdt_addr = image.fdt_addr();
+    let first_ind_entry = image.head_addr();
     // SAFETY: `kernel_map` is written once during early boot.
     let va_pa_offset = unsafe { bindings::kernel_map.va_pa_offset };
 
@@ -392,24 +530,20 @@ unsafe fn kexec(image: &bindings::kimage) -> ! {
         kernel::warn_on!(true);
     }
 
-    let (method, offset, vector): (KexecMethod, c_ulong, bool) = if image.type_()
-        != bindings::KEXEC_TYPE_CRASH
-    {
+    let (method, offset, vector): (KexecMethod, c_ulong, bool) = if !image.is_crash() {
         // post_load() refused anything else; nothing can be undone now.
-        let alias = match NonNull::new(image.arch.control_code_buffer) {
+        let alias = match NonNull::new(image.control_code_buffer()) {
             Some(alias) if head_ok(image) => alias,
-            // SAFETY: the format string is NUL-terminated and takes no
-            // arguments.
-            _ => unsafe { bindings::panic(c"kexec: image changed after it was loaded\n".as_ptr()) },
+            _ => panic!("kexec: image changed after it was loaded"),
         };
         // SAFETY: the control page is a valid page of the image.
-        let linear = unsafe { bindings::page_address(image.control_code_page) };
+        let linear = unsafe { bindings::page_address(image.control_code_page()) };
         let vv = machine_kexec_logic::va_va_offset(linear as usize, alias.as_ptr() as usize);
         let off = machine_kexec_logic::stub_va_pa_offset(va_pa_offset, vv);
         // SAFETY: prepare() copied the stub to the start of this read-only,
         // executable alias; the stub has the `KexecMethod` signature.
         let method = unsafe { core::mem::transmute::<*mut c_void, KexecMethod>(alias.as_ptr()) };
-        (method, off as c_ulong, stub_may_use_vector())
+        (method, off, stub_may_use_vector())
     } else {
         (
             riscv_kexec_stub_norelocate as KexecMethod,
@@ -466,8 +600,8 @@ fn stub_may_use_vector() -> bool {
 /// call.
 #[export]
 pub unsafe extern "C" fn machine_kexec_post_load(image: *mut bindings::kimage) -> c_int {
-    // SAFETY: valid for the call (the caller's guarantee).
-    match post_load(unsafe { &*image }) {
+    // SAFETY: valid, the kexec lock held (the caller's guarantee).
+    match post_load(unsafe { Kimage::from_raw(image) }) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
@@ -482,9 +616,8 @@ pub unsafe extern "C" fn machine_kexec_post_load(image: *mut bindings::kimage) -
 /// duration of the call.
 #[export]
 pub unsafe extern "C" fn machine_kexec_prepare(image: *mut bindings::kimage) -> c_int {
-    // SAFETY: valid and exclusively ours for the call (the caller's guarantee).
-    let image = unsafe { &mut *image };
-    match prepare(image) {
+    // SAFETY: valid, the kexec lock held (the caller's guarantee).
+    match prepare(unsafe { Kimage::from_raw(image) }) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
@@ -494,25 +627,27 @@ pub unsafe extern "C" fn machine_kexec_prepare(image: *mut bindings::kimage) -> 
 ///
 /// # Safety
 ///
-/// `image` must point to a valid `struct kimage` that is being freed.
+/// `image` must point to a valid `struct kimage` that is being freed, with
+/// the kexec lock held.
 #[export]
 pub unsafe extern "C" fn machine_kexec_cleanup(image: *mut bindings::kimage) {
-    // SAFETY: valid and exclusively ours for the call (the caller's
-    // guarantee); only prepare() stored `control_code_buffer`.
-    unsafe { cleanup(&mut *image) };
+    // SAFETY: valid, the kexec lock held (the caller's guarantee); only
+    // prepare() stored `control_code_buffer`.
+    unsafe { cleanup(Kimage::from_raw(image)) };
 }
 
 /// Jumps to the loaded image; never returns.
 ///
 /// # Safety
 ///
-/// `image` must point to a prepared `struct kimage`; the other harts are
-/// stopped and interrupts are disabled on this one.
+/// `image` must point to a prepared `struct kimage`, with the kexec lock
+/// held; the other harts are stopped and interrupts are disabled on this
+/// one.
 #[export]
 pub unsafe extern "C" fn machine_kexec(image: *mut bindings::kimage) {
     // SAFETY: a prepared image, valid for the rest of this kernel's life,
-    // other harts stopped (the caller's guarantee).
-    unsafe { kexec(&*image) }
+    // the kexec lock held, other harts stopped (the caller's guarantee).
+    unsafe { kexec(Kimage::from_raw(image)) }
 }
 
 #[cfg(CONFIG_RISCV_KEXEC_RUST_KUNIT_TEST)]
@@ -604,6 +739,49 @@ mod tests {
         drop(alias);
         assert_eq!(x, EINVAL.to_errno());
         assert_eq!(after, (true, true, false));
+        Ok(())
+    }
+
+    #[test]
+    fn set_memory_rw_refuses_an_executable_alias() -> Result {
+        let page = Page::alloc_page(GFP_KERNEL)?;
+        // SAFETY: `page` outlives the alias.
+        let mut alias = unsafe { ControlAlias::map(page.as_ptr()) }?;
+        alias.seal()?;
+        // SAFETY: `addr` is a live alias of one page.
+        let rw = unsafe { bindings::set_memory_rw(alias.addr(), 1) };
+        let after = perms(alias_pte(alias.addr()));
+        drop(alias);
+        assert_eq!(rw, EINVAL.to_errno());
+        assert_eq!(after, (true, false, true));
+        Ok(())
+    }
+
+    /// The reference count of `page`.
+    fn page_refs(page: &Page) -> i32 {
+        // SAFETY: `page` is a valid page; a volatile read is what
+        // page_ref_count() (atomic_read) does.
+        unsafe { core::ptr::read_volatile(&raw const (*page.as_ptr())._refcount.counter) }
+    }
+
+    #[test]
+    fn alias_that_stays_executable_is_kept_with_its_page() -> Result {
+        let page = Page::alloc_page(GFP_KERNEL)?;
+        let refs = page_refs(&page);
+        // SAFETY: `page` outlives the alias, which is released by hand below.
+        let mut alias = ManuallyDrop::new(unsafe { ControlAlias::map(page.as_ptr()) }?);
+        alias.seal()?;
+        let addr = alias.addr();
+        // What drop() does when unseal() fails.
+        alias.release(Err(EIO));
+        let kept = (perms(alias_pte(addr)), page_refs(&page));
+        // Undo the leak: permissions back, unmap, drop the extra reference.
+        alias.unseal()?;
+        alias.release(Ok(()));
+        // SAFETY: drops the reference release() took; `page` keeps its own.
+        unsafe { bindings::__free_pages(page.as_ptr(), 0) };
+        assert_eq!(kept, ((true, false, true), refs + 1));
+        assert_eq!(page_refs(&page), refs);
         Ok(())
     }
 

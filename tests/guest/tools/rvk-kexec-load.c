@@ -12,6 +12,8 @@
  *                              whose totalsize exceeds the buffer
  *   rvk-kexec-load unreadable  a segment whose user buffer faults
  *   rvk-kexec-load file PATH   kexec_file_load(2) of PATH, no initrd
+ *   rvk-kexec-load file-debug PATH
+ *                              the same with KEXEC_FILE_DEBUG (kexec -d)
  *   rvk-kexec-load churn N     N rounds of kexec_load(2) of a minimal valid
  *                              image (the live FDT and one page) and unload
  *   rvk-kexec-load replace N   N such loads, each replacing the last, then
@@ -28,6 +30,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/kexec.h>
+
+/* Linux 6.8's uapi; the cross toolchain's headers may be older. */
+#ifndef KEXEC_FILE_DEBUG
+#define KEXEC_FILE_DEBUG 0x00000008
+#endif
 
 #include "rvk-fdt.h"
 
@@ -99,12 +106,13 @@ int main(int argc, char **argv)
 	long rc;
 	int err;
 
-	if (!strcmp(mode, "file") && argc > 2) {
+	if ((!strcmp(mode, "file") || !strcmp(mode, "file-debug")) && argc > 2) {
 		static const char cmdline[] = "console=ttyS0";
 		int fd = open(argv[2], O_RDONLY);
 
 		rc = syscall(SYS_kexec_file_load, fd, -1, sizeof(cmdline), cmdline,
-			     KEXEC_FILE_NO_INITRAMFS);
+			     KEXEC_FILE_NO_INITRAMFS |
+			     (strcmp(mode, "file") ? KEXEC_FILE_DEBUG : 0));
 		err = rc ? errno : 0;
 		printf("RVK-KFILE %s errno=%s\n", argv[2], errname(err));
 		if (!rc)
