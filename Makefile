@@ -42,11 +42,12 @@ demo: setup harness ## Boot mainline kernel A (rust), kexec into B; builds that 
 	@BASE=mainline KERNELS=rust BASELINE= LOADONLY= scripts/prepare.sh rootfs
 	@BASE=mainline KERNELS=rust scripts/demo.sh
 
-check: setup harness ## Unit tests, both series, then every scenario on every kernel of $(BASES).
+check: setup harness ## Unit tests, both series, the guard build, clippy, then every scenario on every kernel of $(BASES).
 	@for b in $(BASES); do BASE=$$b scripts/prepare.sh rootfs || exit 1; done
 	@scripts/unit-tests.sh
 	@for b in $(BASES); do BASE=$$b scripts/patches.sh || exit 1; done
 	@for b in $(BASES); do BASE=$$b scripts/build-matrix.py --guard || exit 1; done
+	@for b in $(BASES); do BASE=$$b scripts/lint.sh --clippy || exit 1; done
 	@scripts/check.sh $(ONLY)
 
 check-extended: setup harness ## Slow suite: scenarios on the dump (crash(8) reads the kdump), GCC-built and debug (KASAN...) kernels.

@@ -25,8 +25,11 @@ assemble() {
 		riscv64-linux-gnu-gcc -static -O2 -Wall -Werror -o "$R/bin/$(basename "$t" .c)" "$t"
 	done
 	cp "$TOP"/tests/guest/*.sh "$R/tests/"
-	# A crafted ELF for the loader's bad-input case.
+	# Crafted ELFs for the loader's bad-input cases.
 	python3 "$TOP/tests/guest/tools/mk-bss-gap-elf.py" "$R/boot/bss-gap.elf"
+	for t in bss-wrap lead-unaligned span-wrap palign; do
+		python3 "$TOP/tests/guest/tools/mk-$t-elf.py" "$R/boot/elf-$t.elf"
+	done
 	local k o
 	for k in "${kernels[@]}"; do
 		o=$KOUT/$k

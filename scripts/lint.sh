@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Clippy on the Rust kexec object (CLIPPY=1, kernel lints) in a separate
-# build folder, so the test kernels are not rebuilt with other flags.
+# build folder, so the test kernels are not rebuilt with other flags;
+# then the host unit tests and rustfmt (not with --clippy).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -16,5 +17,6 @@ clippy() {
 	! grep -qE '^(warning|error)' "$L/clippy.log" || die "clippy is not clean (see $L/clippy.log)"
 	echo "clippy: clean"
 }
-step "clippy on arch/riscv/kernel/machine_kexec_rust.o" clippy
-"$TOP/scripts/unit-tests.sh"
+step "clippy on $BASE arch/riscv/kernel/machine_kexec_rust.o" clippy
+# --clippy: make check, which runs the unit tests and rustfmt itself.
+[ "${1:-}" = --clippy ] || "$TOP/scripts/unit-tests.sh"

@@ -18,7 +18,9 @@ of the C prototypes for #[export] (6.14), a usize for UserPtr (a type
 since 6.17), the raw_smp_processor_id() binding for kernel::cpu::CpuId,
 and add_taint() + dump_stack() for warn_on! (what WARN() does besides
 printing), core::ptr::addr_of! for &raw const (rustc 1.82; 6.12 allows
-1.78). The KUnit modules stay: 6.12 never sets their CONFIG_ option.
+1.78), the bitfield getters on a short-lived reference for bindgen's raw
+ones (bindgen 0.70; 6.12 allows 0.65.1). The KUnit modules stay: 6.12
+never sets their CONFIG_ option.
 Made by scripts/lts-backport.py.
 
 """
@@ -66,6 +68,12 @@ fn lts_warn() {
 }
 
 /// The hart id of this hart""")
+    # Raw bitfield getters need bindgen 0.70 (7.2 asks for 0.71.1); 6.12's
+    # minimum is 0.65.1: the getters on a reference that lives for the read.
+    rep("unsafe { bindings::kimage::type__raw(self.0.get()) == bindings::KEXEC_TYPE_CRASH }",
+        "unsafe { (*self.0.get()).type_() == bindings::KEXEC_TYPE_CRASH }")
+    rep("unsafe { bindings::kimage::file_mode_raw(self.0.get()) != 0 }",
+        "unsafe { (*self.0.get()).file_mode() != 0 }")
     # &raw const needs rustc 1.82; 6.12's minimum is 1.78.
     s = re.sub(r"\(&raw const ([A-Za-z_.:]+)\)", r"core::ptr::addr_of!(\1)", s)
     # ... and of a field behind a raw pointer, `&raw const (*p).field`.

@@ -77,8 +77,8 @@ format() {
 	# A stable backport names its tree in the prefix: [PATCH 6.12 n/m].
 	local prefix=PATCH
 	[ "$BASE" = mainline ] || prefix="PATCH $KSERIES"
-	git -C "$T" format-patch -q --cover-letter --base=pristine --subject-prefix="$prefix" \
-		-o "$OUT" pristine..series
+	git -C "$T" format-patch -q --cover-letter --thread=shallow --base=pristine \
+		--subject-prefix="$prefix" -o "$OUT" pristine..series
 	# The Rust patches are an RFC (series/cover-letter.txt says why): their
 	# messages carry a ---rfc--- line.
 	local p msg
@@ -136,8 +136,14 @@ am_check() {
 	# Ignored files survive git clean -fd; none may shadow a file the series adds.
 	awk '/^diff --git / { f = $4; sub("^b/", "", f) } /^new file mode/ { print f }' \
 		$(ls "$OUT"/0*.patch | grep -v cover-letter) | xargs -r rm -f
+	# The mbox as the list would carry it, split as git am splits it; the
+	# cover letter (the first mail, no diff) is left out, as b4 am does.
+	local mails=$BCACHE/am-mails
+	rm -rf "$mails" && mkdir -p "$mails"
+	git mailsplit -o"$mails" "$OUT/series.mbox" >/dev/null
+	! grep -q '^diff --git' "$mails/0001" || die "series.mbox does not start with the cover letter"
 	# shellcheck disable=SC2046
-	git am -q $(ls "$OUT"/0*.patch | grep -v cover-letter) ||
+	git am -q $(ls "$mails"/* | tail -n +2) ||
 		die "the series does not apply with git am on a fresh pristine tree"
 	echo "git am: $(git rev-list --count pristine..HEAD) patches applied on $(git log -1 --format=%s pristine)"
 }
@@ -168,7 +174,7 @@ cover() {
 		echo
 		echo "scripts/get_maintainer.pl on the series:"
 		# shellcheck disable=SC2046
-		(cd "$AM" && perl scripts/get_maintainer.pl --no-git --no-git-fallback 2>/dev/null \
+		(cd "$T" && perl scripts/get_maintainer.pl --no-git --no-git-fallback 2>/dev/null \
 			$(ls "$OUT"/0*.patch | grep -v cover-letter)) | sed 's/^/  /'
 		if [ -f "$TOP/out/check.txt" ]; then
 			echo
@@ -186,6 +192,91 @@ open(c, "w").write(head + "\n" + extra + sep + tail)
 PY
 	rm -f "$tmp"
 	grep -c . "$c" | sed 's/^/cover letter lines: /'
+}
+
+# The mails as they would go out: per-patch To: (maintainers) and Cc:
+# (lists, reviewers, the message's own Cc: trailers) from
+# scripts/get_maintainer.pl, the cover letter to all of them, every patch
+# a reply to the cover letter (format-patch --thread=shallow) with
+# Message-Ids made from the series commit (the same sources give the same
+# mails); then one mbox, out/patches/$BASE/series.mbox, which am_check
+# applies as a maintainer would.
+mail() {
+	local p to cc
+	for p in "$OUT"/0*.patch; do
+		[ "$(basename "$p")" = 0000-cover-letter.patch ] && continue
+		to=$(cd "$T" && perl scripts/get_maintainer.pl --no-git --no-git-fallback --no-rolestats \
+			--no-l --no-r "$p" 2>/dev/null | paste -sd'|')
+		cc=$(cd "$T" && perl scripts/get_maintainer.pl --no-git --no-git-fallback --no-rolestats \
+			--no-m "$p" 2>/dev/null | paste -sd'|')
+		printf '%s\t%s\t%s\n' "$(basename "$p")" "$to" "$cc"
+	done >"$OUT/.recipients"
+	python3 - "$OUT" "$(git -C "$T" rev-parse --short=12 series)" <<'PY'
+import email, email.utils, os, re, sys
+out, tag = sys.argv[1], sys.argv[2]
+rcpt = {}
+for line in open(os.path.join(out, ".recipients")):
+    name, to, cc = line.rstrip("\n").split("\t")
+    rcpt[name] = (to.replace("|", ", "), cc.replace("|", ", "))
+os.remove(os.path.join(out, ".recipients"))
+files = sorted(f for f in os.listdir(out) if re.match(r"\d{4}-.*\.patch$", f))
+ids = {}
+def fold(name, addrs):
+    # One address per line after the first: header lines stay short.
+    return f"{name}: " + ",\n ".join(addrs)
+def split(s):
+    return [a for _, a in email.utils.getaddresses([s]) if a]
+def names(s):
+    return [email.utils.formataddr(x) for x in email.utils.getaddresses([s]) if x[1]]
+every_to, every_cc = [], []
+texts = {}
+for i, f in enumerate(files):
+    t = open(os.path.join(out, f)).read()
+    head, _, body = t.partition("\n\n")
+    old = re.search(r"^Message-ID: <([^>]*)>", head, re.M | re.I).group(1)
+    ids[old] = f"{tag}.{i}.rvkexec@invalid"
+    texts[f] = (head, body)
+mbox = []
+for f in files:
+    head, body = texts[f]
+    for old, new in ids.items():
+        head = head.replace(f"<{old}>", f"<{new}>")
+    if f.startswith("0000-"):
+        to = cc = None
+    else:
+        to, cc = rcpt[f]
+        trailers = re.findall(r"^Cc: (.*)$", body, re.M)
+        cc = ", ".join(names(", ".join([cc] + trailers)))
+        if not to:
+            sys.exit(f"{f}: get_maintainer.pl names no maintainer")
+        every_to += [a for a in names(to) if a not in every_to]
+        every_cc += [a for a in names(cc) if a not in every_cc]
+        head += "\n" + fold("To", names(to)) + "\n" + fold("Cc", names(cc))
+    texts[f] = (head, body)
+cover = files[0]
+head, body = texts[cover]
+cc = [a for a in every_cc if a not in every_to]
+head += "\n" + fold("To", every_to) + "\n" + fold("Cc", cc)
+texts[cover] = (head, body)
+cover_id = re.search(r"^Message-ID: (<[^>]*>)", head, re.M | re.I).group(1)
+for f in files:
+    head, body = texts[f]
+    if f != cover:
+        irt = re.search(r"^In-Reply-To: (<[^>]*>)", head, re.M | re.I)
+        if not irt or irt.group(1) != cover_id:
+            sys.exit(f"{f}: not a reply to the cover letter {cover_id}")
+    text = head + "\n\n" + body
+    open(os.path.join(out, f), "w").write(text)
+    mbox.append(text)
+open(os.path.join(out, "series.mbox"), "w").write("".join(mbox))
+print(f"series.mbox: {len(files)} mails, {len(files) - 1} replies to the cover letter {cover_id}")
+print(f"cover letter: To {len(every_to)}, Cc {len(cc)}")
+for f in files[1:]:
+    h = texts[f][0]
+    msg = email.message_from_string(h + "\n\n")
+    to, cc = split(msg["To"]), split(msg["Cc"] or "")
+    print(f"  {f[:4]} To: {', '.join(to)[:60]} (+{len(cc)} Cc)")
+PY
 }
 
 bisect() {
@@ -214,11 +305,12 @@ bisect() {
 }
 
 step "series commits on the pristine tree" commits
-step "format-patch --cover-letter" format
-step "git am on a fresh pristine checkout" am_check
+step "format-patch --cover-letter --thread" format
+step "cover letter: maintainers, kept warnings, test table" cover
+step "recipients (get_maintainer.pl), one thread, series.mbox" mail
+step "git am of series.mbox on a fresh pristine checkout" am_check
 step "checkpatch.pl --strict" checkpatch
 step "Sphinx: Documentation/arch/riscv" docs
-step "cover letter: maintainers, kept warnings, test table" cover
 if [ "$PLACEHOLDER" -eq 1 ]; then
 	log "NOTE: no git config user.name/user.email: the series is signed off by a placeholder and cannot be sent"
 fi

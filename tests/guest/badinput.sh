@@ -19,6 +19,13 @@ if [ -n "$(arg notkernel)" ]; then
 fi
 # kexec_file_load of an ELF whose PT_LOADs share a page after a .bss.
 [ -n "$(arg elfbss)" ] && rvk-kexec-load file /boot/bss-gap.elf
+# ... and of ELFs that wrap the address space, start mid-page, or have odd
+# p_align values (tests/guest/tools/mk-*-elf.py).
+if [ -n "$(arg elfcrafted)" ]; then
+	for t in bss-wrap lead-unaligned span-wrap palign; do
+		rvk-kexec-load file "/boot/elf-$t.elf"
+	done
+fi
 echo "RVK-BADINPUT kernel still answers: $(cat /proc/loadavg)"
 run kexec -c -l "$(image Image)" --initrd="$(self_initrd)" --append="$(next_cmdline)" ||
 	fail "kexec -c -l after bad input failed"

@@ -37,6 +37,9 @@ const __LOG_PREFIX: &[u8] = b"kexec\0";
 /// architecture and configuration builds: it exists only with
 /// `CONFIG_KEXEC_CORE`, and where it is a literal bindgen emits it itself.
 const CONTROL_PAGES: c_uint = 1;
+// `ControlAlias::release()` keeps a page out of the allocator with one
+// extra reference, which holds for an order-0 page only.
+const _: () = assert!(CONTROL_PAGES == 1);
 const _: () = assert!(core::mem::size_of::<bindings::fdt_header>() == FDT_HEADER_SIZE);
 
 /// The signature shared by the relocation stub and the crash path (which
@@ -76,8 +79,10 @@ extern "C" {
 ///
 /// # Invariants
 ///
-/// The `struct kimage` is valid and the kexec lock is held: nobody else
-/// writes the fields this layer reads, and only this layer writes `arch`.
+/// The `struct kimage` is valid, and the caller holds the kexec lock or
+/// is the only one who can reach the image (kexec_file_load() frees an
+/// image it never published after kexec_unlock()): nothing writes the
+/// fields this layer reads or writes concurrently.
 #[repr(transparent)]
 struct Kimage(Opaque<bindings::kimage>);
 
@@ -86,8 +91,9 @@ impl Kimage {
     ///
     /// # Safety
     ///
-    /// `ptr` must point to a valid `struct kimage`, and the caller must hold
-    /// the kexec lock for `'a`.
+    /// `ptr` must point to a valid `struct kimage` that, for `'a`, nobody
+    /// else writes: the caller holds the kexec lock, or the image is not
+    /// published and only the caller can reach it.
     unsafe fn from_raw<'a>(ptr: *mut bindings::kimage) -> &'a Self {
         // SAFETY: `Kimage` is a transparent wrapper of the structure, which
         // is valid for `'a` (the caller's guarantee).
@@ -96,8 +102,8 @@ impl Kimage {
 
     /// Whether this is a crash kernel image (`KEXEC_TYPE_CRASH`).
     fn is_crash(&self) -> bool {
-        // SAFETY: the image is valid and its bitfields are not written while
-        // the lock is held (type invariant); only the bitfield word is read.
+        // SAFETY: the image is valid and nothing writes its bitfields
+        // concurrently (type invariant); only the bitfield word is read.
         unsafe { bindings::kimage::type__raw(self.0.get()) == bindings::KEXEC_TYPE_CRASH }
     }
 
@@ -137,29 +143,33 @@ impl Kimage {
         // SAFETY: a valid image; its segment table is filled in before the
         // machine layer is called and not written while the lock is held
         // (type invariant), so a shared reference to it is sound.
-        let (table, nr) = unsafe { (&*(&raw const (*image).segment), (*image).nr_segments) };
+        let (table, nr) = unsafe { (&(*image).segment, (*image).nr_segments) };
         &table[..nr.min(table.len())]
     }
 
     /// `kimage_arch.fdt_addr`: the physical address of the FDT.
     fn fdt_addr(&self) -> c_ulong {
-        // SAFETY: only this layer writes `arch` (type invariant).
+        // SAFETY: a valid image that nothing writes concurrently (type
+        // invariant).
         unsafe { (*self.0.get()).arch.fdt_addr }
     }
 
     fn set_fdt_addr(&self, addr: c_ulong) {
-        // SAFETY: as above; a plain store to one field of a valid image.
+        // SAFETY: a plain store to one field of a valid image that nothing
+        // else accesses concurrently (type invariant).
         unsafe { (*self.0.get()).arch.fdt_addr = addr };
     }
 
     /// `kimage_arch.control_code_buffer`: the sealed alias, or NULL.
     fn control_code_buffer(&self) -> *mut c_void {
-        // SAFETY: only this layer writes `arch` (type invariant).
+        // SAFETY: a valid image that nothing writes concurrently (type
+        // invariant).
         unsafe { (*self.0.get()).arch.control_code_buffer }
     }
 
     fn set_control_code_buffer(&self, alias: *mut c_void) {
-        // SAFETY: as above; a plain store to one field of a valid image.
+        // SAFETY: a plain store to one field of a valid image that nothing
+        // else accesses concurrently (type invariant).
         unsafe { (*self.0.get()).arch.control_code_buffer = alias };
     }
 }
@@ -168,8 +178,9 @@ impl Kimage {
 /// (`kexec_load()`) or the kernel pointer `kbuf` (`kexec_file_load()`) of
 /// its anonymous union. The one place that names bindgen's field for it.
 fn segment_buffer(seg: &bindings::kexec_segment) -> *mut c_void {
-    // SAFETY: both members of the union are pointers of the same size, so
-    // either reads the one that was stored, as an address.
+    // SAFETY: both members of the union are raw pointers, so reading either
+    // gives the stored one as an address; the kexec core allocates the
+    // image zeroed, so the bytes are initialised even for an unused entry.
     unsafe { seg.__bindgen_anon_1.kbuf }
 }
 
@@ -492,7 +503,8 @@ fn this_hartid() -> c_ulong {
         // only read since.
         let map = unsafe { &*(&raw const bindings::__cpuid_to_hartid_map) };
         // A CPU id is below nr_cpu_ids, which is at most NR_CPUS, the map's
-        // length; should that ever fail there is no hart to report.
+        // length; should that ever fail there is no hart to start on (a
+        // panic is BUG(), as in kexec() below).
         match map.get(cpu) {
             Some(&hartid) => hartid,
             None => panic!("kexec: CPU {cpu} is past the hart id map"),
@@ -531,7 +543,9 @@ unsafe fn kexec(image: &Kimage) -> ! {
     }
 
     let (method, offset, vector): (KexecMethod, c_ulong, bool) = if !image.is_crash() {
-        // post_load() refused anything else; nothing can be undone now.
+        // post_load() refused anything else, and nothing can be undone now:
+        // a Rust panic is BUG(), as arm64's machine_kexec() has BUG_ON()
+        // for the states it cannot go on from.
         let alias = match NonNull::new(image.control_code_buffer()) {
             Some(alias) if head_ok(image) => alias,
             _ => panic!("kexec: image changed after it was loaded"),
@@ -770,7 +784,11 @@ mod tests {
         let refs = page_refs(&page);
         // SAFETY: `page` outlives the alias, which is released by hand below.
         let mut alias = ManuallyDrop::new(unsafe { ControlAlias::map(page.as_ptr()) }?);
-        alias.seal()?;
+        if let Err(e) = alias.seal() {
+            // Unmapped before `page` goes back to the allocator.
+            drop(ManuallyDrop::into_inner(alias));
+            return Err(e);
+        }
         let addr = alias.addr();
         // What drop() does when unseal() fails.
         alias.release(Err(EIO));
