@@ -23,7 +23,7 @@ fi
 # p_align values (tests/guest/tools/mk-*-elf.py).
 if [ -n "$(arg elfcrafted)" ]; then
 	for t in bss-wrap lead-unaligned span-wrap palign; do
-		rvk-kexec-load file "/boot/elf-$t.elf"
+		rvk-kexec-load file-debug "/boot/elf-$t.elf"
 	done
 fi
 echo "RVK-BADINPUT kernel still answers: $(cat /proc/loadavg)"
