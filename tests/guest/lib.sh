@@ -123,3 +123,15 @@ run() {
 	echo "RVK-RC $rc $1"
 	return $rc
 }
+
+# Interrupts of the serial port, summed over the harts.
+tty_irqs() { awk '/ttyS0/ { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i } END { print s + 0 }' /proc/interrupts; }
+# rvk.irq=1: the serial port's interrupts must be delivered, not only its
+# controller probed: its count grows while lines go out through the tty.
+irq_report() {
+	local n0 i
+	n0=$(tty_irqs)
+	for i in 1 2 3 4; do echo "RVK-IRQ-LINE $i"; done
+	sleep 1
+	echo "RVK-IRQ ttyS0 delta=$(($(tty_irqs) - n0)) chip=$(awk '/ttyS0/ { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++); print $i; exit }' /proc/interrupts)"
+}

@@ -345,12 +345,15 @@ fn run_one(
     let vars = logs.join(format!("{}.{base}.{kernel}.vars.fd", s.name));
     // The run's copy of the variable store (32 MiB) goes when the run ends.
     let _vars_guard = RemoveOnDrop(s.firmware.is_some().then(|| vars.clone()));
-    let machine = match s.firmware.as_deref() {
-        None => "virt",
-        Some("edk2") => "virt,acpi=off",
+    let mut machine = match s.firmware.as_deref() {
+        None => "virt".to_string(),
+        Some("edk2") => "virt,acpi=off".to_string(),
         Some(other) => return Outcome::failed(&log, format!("unknown firmware {other:?} (edk2 or none)")),
     };
-    cmd.args(["-machine", machine, "-bios", "default", "-nographic", "-no-reboot"])
+    if let Some(m) = &s.machine {
+        machine = format!("{machine},{m}");
+    }
+    cmd.args(["-machine", &machine, "-bios", "default", "-nographic", "-no-reboot"])
         .args(["-m", s.mem.as_deref().unwrap_or(&defaults.0)])
         .args(["-smp", &s.smp.unwrap_or(defaults.1).to_string()])
         .arg("-kernel")

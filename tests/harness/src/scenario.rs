@@ -100,6 +100,8 @@ pub struct Scenario {
     pub smp: Option<u32>,
     /// `-cpu` model and options, e.g. `rv64,sv48=on`.
     pub cpu: Option<String>,
+    /// `-machine` options after `virt,`, e.g. `aia=aplic-imsic`.
+    pub machine: Option<String>,
     /// `edk2`: boot kernel A through UEFI firmware (EDK2 in pflash after
     /// OpenSBI; the kernel's EFI stub) instead of straight from OpenSBI.
     pub firmware: Option<String>,
