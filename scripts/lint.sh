@@ -7,6 +7,10 @@ set -euo pipefail
 
 L=$KOUT/lint
 clippy() {
+	# Seeded from the rust kernel's build: only what CLIPPY=1 changes (the
+	# Rust crates and the object) is built again.
+	[ -e "$L/vmlinux" ] || [ ! -e "$KOUT/rust/vmlinux" ] || cp -a "$KOUT/rust/." "$L/"
+	rm -f "$L/.rvk-stamp"
 	mkdir -p "$L"
 	cp "$KOUT/rust/.config" "$L/.config"
 	# shellcheck disable=SC2046
