@@ -827,7 +827,7 @@ mod tests {
         // the refusal is tested: set_memory_ro() on the area itself would
         // split a huge leaf of the linear map at boot.)
         // SAFETY: set_memory_ro() checks what `addr` is before changing it.
-        let past = unsafe { bindings::set_memory_ro(addr + PAGE_SIZE as c_ulong, 1) };
+        let past = unsafe { bindings::set_memory_ro(addr + PAGE_SIZE, 1) };
         assert_eq!(past, EINVAL.to_errno());
         Ok(())
     }
@@ -861,13 +861,13 @@ mod tests {
         // SAFETY: `page` is a valid page.
         let linear = unsafe { bindings::page_address(page.as_ptr()) } as usize;
         // SAFETY: `kernel_map` is written once during early boot.
-        let va_pa_offset = unsafe { bindings::kernel_map.va_pa_offset } as usize;
-        let vv = machine_kexec_logic::va_va_offset(linear, alias.addr() as usize);
+        let va_pa_offset = unsafe { bindings::kernel_map.va_pa_offset };
+        let vv = machine_kexec_logic::va_va_offset(linear, alias.addr());
         let off = machine_kexec_logic::stub_va_pa_offset(va_pa_offset, vv);
         // SAFETY: the alias is a live vmalloc-area mapping.
-        let pfn = unsafe { bindings::vmalloc_to_pfn(alias.addr.as_ptr().cast()) } as usize;
+        let pfn = unsafe { bindings::vmalloc_to_pfn(alias.addr.as_ptr().cast()) };
         let pa = pfn << kernel::page::PAGE_SHIFT;
-        assert_eq!((alias.addr() as usize).wrapping_sub(off), pa);
+        assert_eq!(alias.addr().wrapping_sub(off), pa);
         Ok(())
     }
 }
