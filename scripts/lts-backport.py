@@ -75,6 +75,8 @@ fn lts_warn() {
     rep("unsafe { bindings::kimage::file_mode_raw(self.0.get()) != 0 }",
         "unsafe { (*self.0.get()).file_mode() != 0 }")
     # &raw const needs rustc 1.82; 6.12's minimum is 1.78.
+    rep("let map = &raw const bindings::__cpuid_to_hartid_map;",
+        "let map = core::ptr::addr_of!(bindings::__cpuid_to_hartid_map);")
     s = re.sub(r"\(&raw const ([A-Za-z_.:]+)\)", r"core::ptr::addr_of!(\1)", s)
     # ... and of a field behind a raw pointer, `&raw const (*p).field`.
     s = re.sub(r"&raw const (\(\*[^()]*(?:\(\))?\)[A-Za-z_.]+)", r"core::ptr::addr_of!(\1)", s)

@@ -499,14 +499,15 @@ fn this_hartid() -> c_ulong {
         // Interrupts are off and the other harts are stopped: the CPU id
         // cannot change under us.
         let cpu = kernel::cpu::CpuId::current().as_u32() as usize;
+        let map = &raw const bindings::__cpuid_to_hartid_map;
         // SAFETY: `__cpuid_to_hartid_map` is written during SMP bring-up and
         // only read since.
-        let map = unsafe { &*(&raw const bindings::__cpuid_to_hartid_map) };
+        let hartid = unsafe { (*map).get(cpu).copied() };
         // A CPU id is below nr_cpu_ids, which is at most NR_CPUS, the map's
         // length; should that ever fail there is no hart to start on (a
         // panic is BUG(), as in kexec() below).
-        match map.get(cpu) {
-            Some(&hartid) => hartid,
+        match hartid {
+            Some(hartid) => hartid,
             None => panic!("kexec: CPU {cpu} is past the hart id map"),
         }
     }
@@ -812,10 +813,8 @@ mod tests {
         drop(alias);
         // The vmap block is still live, the range in it is not mapped.
         // SAFETY: set_memory_ro() checks what `addr` is before changing it.
-        assert_eq!(
-            unsafe { bindings::set_memory_ro(addr, 1) },
-            EINVAL.to_errno()
-        );
+        let ro = unsafe { bindings::set_memory_ro(addr, 1) };
+        assert_eq!(ro, EINVAL.to_errno());
         Ok(())
     }
 
