@@ -20,24 +20,19 @@ fi
 export LOADONLY
 # Feature kernels, booted as A only by the scenarios that name the feature
 # (tests/scenarios.toml `build`): kexec_file only (kfile) and kCFI (cfi), of
-# the C path and of the baseline. On 6.12 their rows are extended ones
-# (tests/scenarios.toml [bases.lts] extended): make check's cold budget.
+# the C path and of the baseline. Their rows are in the extended suite
+# (eight kernels, about 25 minutes cold: make check's cold budget).
 feature_kernels=
 for k in $kernels $baseline; do
 	case $k in c | stock) feature_kernels="$feature_kernels $k-kfile $k-cfi" ;; esac
 done
-if [ -z "${EXTRA_KERNELS+set}" ]; then
-	EXTRA_KERNELS=$([ "$BASE" = mainline ] && echo "$feature_kernels" || true)
-fi
+EXTRA_KERNELS=${EXTRA_KERNELS-}
 
 if [ "${SUITE:-main}" = extended ]; then
 	if [ -z "${EXTENDED_KERNELS+set}" ]; then
 		EXTENDED_KERNELS="rust-dump c-dump stock-dump c-gcc stock-gcc"
-		if [ "$BASE" = mainline ]; then
-			EXTENDED_KERNELS="$EXTENDED_KERNELS rust-debug c-debug"
-		else
-			EXTENDED_KERNELS="$EXTENDED_KERNELS$feature_kernels"
-		fi
+		EXTENDED_KERNELS="$EXTENDED_KERNELS$feature_kernels"
+		[ "$BASE" = mainline ] && EXTENDED_KERNELS="$EXTENDED_KERNELS rust-debug c-debug"
 	fi
 	EXTRA_KERNELS=$EXTENDED_KERNELS LOADONLY=
 	# (CAPTURE_IMAGES= empty: a run of the extended scenarios that
