@@ -119,8 +119,8 @@ if [ -n "$feature" ] && [ "$feature" != gcc ] && [ ! -e "$O/vmlinux" ] && [ -e "
 	rm -f "$O/.rvk-stamp"
 fi
 # c is rust with the Rust switch off, from the same tree and flags: only
-# what that switch (and KUnit) touches is built again (cold: about 100 s
-# instead of 300-460 s).
+# what that switch (and KUnit) touches is built again (6.12: 60 s instead
+# of 301 s from scratch).
 if [ "$variant" = c ] && [ ! -e "$O/vmlinux" ] && [ -e "$KOUT/rust/vmlinux" ]; then
 	step "seed $BASE c from the rust build" cp -a "$KOUT/rust/." "$O/"
 	rm -f "$O/.rvk-stamp"
