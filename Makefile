@@ -29,7 +29,7 @@ setup: ## Install packages and tools; download both kernel sources (idempotent).
 stage: setup ## Stage the pristine $(BASE) tree as git and apply our files and hunks.
 	@scripts/stage-kernel.sh
 
-kernels: setup ## Build the $(BASE) kernels ($(KERNELS) $(BASELINE), norel, kfile/cfi features) with LLVM=1.
+kernels: setup ## Build the $(BASE) kernels of make check ($(KERNELS) $(BASELINE), norel) with LLVM=1.
 	@scripts/prepare.sh kernels
 
 rootfs: setup ## Build the $(BASE) kernels and the guest initramfs.
@@ -50,7 +50,7 @@ check: setup harness ## Unit tests, both series, the guard build, clippy, then e
 	@for b in $(BASES); do BASE=$$b scripts/lint.sh --clippy || exit 1; done
 	@scripts/check.sh $(ONLY)
 
-check-extended: setup harness ## Slow suite: scenarios on the dump (crash(8) reads the kdump), GCC-built and debug (KASAN...) kernels.
+check-extended: setup harness ## Slow suite: the kfile/cfi, dump (crash(8) reads the kdump), GCC-built and debug (KASAN...) kernels.
 	@SUITE=extended scripts/setup.sh
 	@for b in $(BASES); do BASE=$$b SUITE=extended scripts/prepare.sh rootfs || exit 1; done
 	@scripts/check.sh --suite extended $(ONLY)
