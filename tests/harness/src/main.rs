@@ -125,6 +125,7 @@ fn main() {
     }
     let scenarios: Vec<Scenario> = all
         .iter()
+        .filter(|s| s.suite == opts.suite)
         .filter(|s| opts.only.is_empty() || opts.only.iter().any(|o| s.name.contains(o.as_str())))
         .cloned()
         .collect();
@@ -143,14 +144,8 @@ fn main() {
             .bases
             .get(b)
             .unwrap_or_else(|| die(&format!("base {b:?} is not in [bases] of {file:?}")));
-        for s in scenarios
-            .iter()
-            .filter(|s| base.runs(&s.name) && base.suite_of(s) == opts.suite)
-        {
-            // (The suite picks the initramfs: see run_one.)
-            let mut s = s.clone();
-            s.suite = opts.suite.clone();
-            rows.push((b.clone(), s));
+        for s in scenarios.iter().filter(|s| base.runs(&s.name)) {
+            rows.push((b.clone(), s.clone()));
         }
     }
     if rows.is_empty() {
