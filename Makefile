@@ -50,7 +50,7 @@ check: setup harness ## Unit tests, both series, the guard build, clippy, then e
 	@for b in $(BASES); do BASE=$$b scripts/lint.sh --clippy || exit 1; done
 	@scripts/check.sh $(ONLY)
 
-check-extended: setup harness ## Slow suite: the kfile/cfi, dump (crash(8) reads the kdump), GCC-built and debug (KASAN...) kernels.
+check-extended: setup harness ## Slow suite: the kfile/cfi, dump (crash(8) reads the kdump), GCC-built, platforms (ACPI, sifive_u) and debug (KASAN...) kernels.
 	@SUITE=extended scripts/setup.sh
 	@for b in $(BASES); do BASE=$$b SUITE=extended scripts/prepare.sh rootfs || exit 1; done
 	@scripts/check.sh --suite extended $(ONLY)

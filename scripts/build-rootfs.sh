@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build the guest initramfs: static busybox and kexec, /init and the guest
 # scenario scripts from tests/guest, and the kernels to load under /boot.
-# ROOTFS names it ($KOUT/$ROOTFS.cpio); CAPTURE_IMAGES adds the Image of
-# these feature builds too (the extended suite's capture kernel, c-dump).
+# ROOTFS names it ($KOUT/$ROOTFS.cpio); NEXT_IMAGES adds the Image of
+# these feature builds too, kernels that are only ever B or the capture
+# kernel (the extended suite's: c-dump, and the platforms builds).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -66,14 +67,15 @@ assemble() {
 	for k in ${LOADONLY-}; do
 		cp "$KOUT/$k/vmlinux" "$R/boot/vmlinux-$k"
 	done
-	# The capture kernels are loaded with kexec -s -p: their ELF only.
-	for k in ${CAPTURE_IMAGES-}; do
+	# Kernels only loaded (kexec -c or -s): their Image and its ELF.
+	for k in ${NEXT_IMAGES-}; do
 		[ -f "$KOUT/$k/Image.elf" ] || die "kernel '$k' is not built"
+		cp "$KOUT/$k/arch/riscv/boot/Image" "$R/boot/Image-$k"
 		cp "$KOUT/$k/Image.elf" "$R/boot/Image-$k.elf"
 	done
 	(cd "$R" && find . -print | sort | cpio -o -H newc --owner=0:0 --quiet) >"$OUT.tmp"
 	mv "$OUT.tmp" "$OUT"
-	echo "$OUT: $(du -h "$OUT" | cut -f1), $BASE kernels: ${kernels[*]} ${LOADONLY-} ${CAPTURE_IMAGES-}"
+	echo "$OUT: $(du -h "$OUT" | cut -f1), $BASE kernels: ${kernels[*]} ${LOADONLY-} ${NEXT_IMAGES-}"
 }
 
 step "guest initramfs $ROOTFS ($BASE)" assemble

@@ -4,8 +4,9 @@
 # ones) and, with "rootfs", the guest initramfs that carries them.
 # With SUITE=extended: the feature kernels of `make check-extended` instead
 # (dump: DWARF and a virtio disk, for crash(8); gcc: built with GCC, as
-# distribution kernels are; debug: KASAN and the other checkers, mainline
-# only) and its initramfs, rootfs-extended.
+# distribution kernels are; debug: KASAN and the other checkers, and
+# platforms: ACPI and SiFive, mainline only) and its initramfs,
+# rootfs-extended.
 # Usage: [SUITE=extended] BASE=mainline|lts scripts/prepare.sh kernels|rootfs
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -27,17 +28,22 @@ for k in $kernels $baseline; do
 	case $k in c | stock) feature_kernels="$feature_kernels $k-kfile $k-cfi" ;; esac
 done
 EXTRA_KERNELS=${EXTRA_KERNELS-}
+# platforms: ACPI and the SiFive SoC drivers (servers under UEFI + ACPI,
+# -machine sifive_u); B of those rows is rust-platforms or c-platforms.
+platforms=
+for k in $kernels $baseline; do platforms="$platforms $k-platforms"; done
 
 if [ "${SUITE:-main}" = extended ]; then
 	if [ -z "${EXTENDED_KERNELS+set}" ]; then
 		EXTENDED_KERNELS="rust-dump c-dump stock-dump c-gcc stock-gcc"
 		EXTENDED_KERNELS="$EXTENDED_KERNELS$feature_kernels"
-		[ "$BASE" = mainline ] && EXTENDED_KERNELS="$EXTENDED_KERNELS rust-debug c-debug"
+		[ "$BASE" = mainline ] && EXTENDED_KERNELS="$EXTENDED_KERNELS rust-debug c-debug$platforms"
 	fi
 	EXTRA_KERNELS=$EXTENDED_KERNELS LOADONLY=
-	# (CAPTURE_IMAGES= empty: a run of the extended scenarios that
-	# need no capture kernel of their own, e.g. ONLY=gcc.)
-	export ROOTFS=rootfs-extended CAPTURE_IMAGES=${CAPTURE_IMAGES-c-dump}
+	# (NEXT_IMAGES= empty: a run of the extended scenarios that need no
+	# B or capture kernel of their own, e.g. ONLY=gcc.)
+	[ -n "${NEXT_IMAGES+set}" ] || NEXT_IMAGES="c-dump$([ "$BASE" = mainline ] && echo " rust-platforms c-platforms")"
+	export ROOTFS=rootfs-extended NEXT_IMAGES
 fi
 
 log "base $BASE (Linux $KSERIES): kernels ${kernels:-none}, baseline ${baseline:-none}, load-only ${LOADONLY:-none}, feature:${EXTRA_KERNELS:- none}"

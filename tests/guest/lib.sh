@@ -31,9 +31,13 @@ fail() {
 }
 
 # The command line for the next kernel: this one's rvk.* options with the
-# stage counted up and the given overrides (NAME=VALUE ...), plus a console.
+# stage counted up and the given overrides (NAME=VALUE ...), plus a console
+# (rvk.console=, ttyS0 if not given: e.g. ttySIF0 on sifive_u).
 next_cmdline() {
-	local stage=$(($(arg stage) + 1)) line="console=ttyS0 earlycon panic=1" kv keys=" stage "
+	local stage=$(($(arg stage) + 1)) console line kv keys=" stage "
+	console=$(arg console)
+	line="console=${console:-ttyS0} earlycon panic=1"
+	[ -z "$(arg kmsg)" ] || line="$line printk.devkmsg=on"
 	for kv in "$@"; do keys="$keys${kv%%=*} "; done
 	for kv in $(tr ' ' '\n' </proc/cmdline | grep '^rvk\.'); do
 		kv=${kv#rvk.}
@@ -41,7 +45,25 @@ next_cmdline() {
 		line="$line rvk.$kv"
 	done
 	for kv in "$@"; do line="$line rvk.$kv"; done
+	# Under ACPI, the next kernel checks that it found the same RSDP.
+	[ -z "$(arg acpi)" ] || line="$line rvk.acpirsdp=$(acpi_rsdp)"
 	echo "$line rvk.stage=$stage"
+}
+
+# The physical address of the ACPI RSDP this kernel used, from its log.
+acpi_rsdp() { dmesg | sed -n 's/.*ACPI: RSDP \(0x[0-9A-Fa-f]*\) .*/\1/p' | head -1; }
+# rvk.acpi=1: this kernel must run on ACPI, not on a device tree: the RSDP
+# (the same one A found, for the next kernels), the MADT (harts and
+# interrupt controllers), and no cpus node in the device tree (the EFI
+# stub's, which carries /chosen only).
+acpi_report() {
+	local rsdp same=- tables dt=stub
+	rsdp=$(acpi_rsdp)
+	[ -z "$(arg acpirsdp)" ] || { [ "$rsdp" = "$(arg acpirsdp)" ] && same=yes || same="no(A=$(arg acpirsdp))"; }
+	tables=$(ls /sys/firmware/acpi/tables 2>/dev/null | grep -v '^data$\|^dynamic$' | tr '\n' ',' | sed 's/,$//')
+	[ ! -d /sys/firmware/devicetree/base/cpus ] || dt=full
+	echo "RVK-ACPI stage=$(arg stage) same_rsdp_as_a=$same dt=$dt rsdp=${rsdp:-none} tables=${tables:-none}"
+	[ -n "$rsdp" ] && [ -e /sys/firmware/acpi/tables/APIC ] || fail "stage $(arg stage) does not run on ACPI (RSDP ${rsdp:-none}, no MADT)"
 }
 
 # self_initrd [boot]: a copy of this rootfs as a cpio archive for the next
@@ -67,8 +89,11 @@ pad_initrd() {
 # image KIND [VARIANT]: the kernel file to load. KIND: Image (kexec_load),
 # elf (Image wrapped as a one-segment ELF), vmlinux.
 image() {
-	local v=${2:-$(arg next)}
-	[ -n "$v" ] || v=$(variant)
+	local v=${2:-$(arg next)} nb
+	# rvk.nextbuild=<f>: B is the feature build <variant>-<f> (one that
+	# runs where A runs, e.g. platforms: ACPI, the SiFive UART).
+	nb=$(arg nextbuild)
+	[ -n "$v" ] || v=$(variant)${nb:+-$nb}
 	case $1 in
 	Image) echo "/boot/Image-$v" ;;
 	elf) echo "/boot/Image-$v.elf" ;;

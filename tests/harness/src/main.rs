@@ -326,8 +326,12 @@ fn run_one(
     };
     // RVK_APPEND: more of kernel A's command line (e.g. another rvk.seed=);
     // the guest's `arg` takes the last of a repeated option.
+    let console = match s.console.as_deref() {
+        None | Some("ttyS0") => "console=ttyS0".to_string(),
+        Some(c) => format!("console={c} rvk.console={c}"),
+    };
     let append = format!(
-        "console=ttyS0 earlycon {} rvk.scenario={} rvk.stage=1 rvk.marker={marker} {} {}",
+        "{console} earlycon {} rvk.scenario={} rvk.stage=1 rvk.marker={marker} {} {}",
         defaults.3,
         s.script.as_deref().unwrap_or(&s.name),
         s.append,
@@ -335,19 +339,16 @@ fn run_one(
     );
     let mut cmd = Command::new("qemu-system-riscv64");
     // With UEFI, OpenSBI jumps to EDK2 in pflash0, which loads -kernel and
-    // -initrd from fw_cfg; acpi=off: EDK2 then passes QEMU's device tree.
+    // -initrd from fw_cfg; acpi=off (unless the scenario asks for ACPI):
+    // EDK2 then passes QEMU's device tree.
     let edk2 = cache.parent().unwrap_or(cache).join("tools/edk2");
     let vars = logs.join(format!("{}.{base}.{kernel}.vars.fd", s.name));
     // The run's copy of the variable store (32 MiB) goes when the run ends.
     let _vars_guard = RemoveOnDrop(s.firmware.is_some().then(|| vars.clone()));
-    let mut machine = match s.firmware.as_deref() {
-        None => "virt".to_string(),
-        Some("edk2") => "virt,acpi=off".to_string(),
-        Some(other) => return Outcome::failed(&log, format!("unknown firmware {other:?} (edk2 or none)")),
+    let machine = match s.qemu_machine() {
+        Ok(m) => m,
+        Err(why) => return Outcome::failed(&log, why),
     };
-    if let Some(m) = &s.machine {
-        machine = format!("{machine},{m}");
-    }
     cmd.args(["-machine", &machine, "-bios", "default", "-nographic", "-no-reboot"])
         .args(["-m", s.mem.as_deref().unwrap_or(&defaults.0)])
         .args(["-smp", &s.smp.unwrap_or(defaults.1).to_string()])

@@ -87,8 +87,13 @@ pub struct Scenario {
     pub smp: Option<u32>,
     /// `-cpu` model and options, e.g. `rv64,sv48=on`.
     pub cpu: Option<String>,
-    /// `-machine` options after `virt,`, e.g. `aia=aplic-imsic`.
+    /// `-machine`: options after `virt,` (e.g. `aia=aplic-imsic`), or
+    /// another board with its options when the first word has no `=`
+    /// (e.g. `sifive_u`).
     pub machine: Option<String>,
+    /// The serial console's device (`console=`; default `ttyS0`). Another
+    /// one is also passed on as `rvk.console=`, for the next kernels.
+    pub console: Option<String>,
     /// `edk2`: boot kernel A through UEFI firmware (EDK2 in pflash after
     /// OpenSBI; the kernel's EFI stub) instead of straight from OpenSBI.
     pub firmware: Option<String>,
@@ -160,6 +165,26 @@ fn main_suite() -> String {
 }
 
 impl Scenario {
+    /// QEMU's `-machine` argument: `virt` with the scenario's options, or
+    /// the board it names; under EDK2 without ACPI asked for, `acpi=off`
+    /// (EDK2 then passes QEMU's device tree on).
+    pub fn qemu_machine(&self) -> Result<String, String> {
+        let opts = self.machine.as_deref().unwrap_or("");
+        let board = opts.split(',').next().filter(|w| !w.is_empty() && !w.contains('='));
+        let mut machine = match board {
+            Some(_) => opts.to_string(),
+            None if opts.is_empty() => "virt".to_string(),
+            None => format!("virt,{opts}"),
+        };
+        match self.firmware.as_deref() {
+            None => {}
+            Some("edk2") if opts.split(',').any(|o| o.starts_with("acpi=")) => {}
+            Some("edk2") => machine.push_str(",acpi=off"),
+            Some(other) => return Err(format!("unknown firmware {other:?} (edk2 or none)")),
+        }
+        Ok(machine)
+    }
+
     /// Why the scenario is expected to fail on `kernel` of `base`, if it is.
     pub fn xfail_reason(&self, base: &str, kernel: &str) -> Option<&String> {
         self.xfail
@@ -335,6 +360,22 @@ mod tests {
         assert_eq!(s.xfail_reason("lts", "c").unwrap(), "base");
         assert_eq!(s.xfail_reason("mainline", "stock").unwrap(), "kernel");
         assert!(s.xfail_reason("mainline", "rust").is_none());
+    }
+
+    #[test]
+    fn qemu_machine() {
+        let m = |machine: Option<&str>, firmware: Option<&str>| {
+            let mut s = scenario(&[]);
+            s.machine = machine.map(str::to_string);
+            s.firmware = firmware.map(str::to_string);
+            s.qemu_machine()
+        };
+        assert_eq!(m(None, None).unwrap(), "virt");
+        assert_eq!(m(Some("aia=aplic"), None).unwrap(), "virt,aia=aplic");
+        assert_eq!(m(None, Some("edk2")).unwrap(), "virt,acpi=off");
+        assert_eq!(m(Some("acpi=on,aia=aplic"), Some("edk2")).unwrap(), "virt,acpi=on,aia=aplic");
+        assert_eq!(m(Some("sifive_u"), None).unwrap(), "sifive_u");
+        assert!(m(None, Some("uboot")).is_err());
     }
 
     #[test]
