@@ -26,6 +26,12 @@ assemble() {
 		riscv64-linux-gnu-gcc -static -O2 -Wall -Werror -o "$R/bin/$(basename "$t" .c)" "$t"
 	done
 	cp "$TOP"/tests/guest/*.sh "$R/tests/"
+	# Debian's riscv64 makedumpfile and kexec (as kexec-debian), with the
+	# loader and libraries they need (scripts/debian-userland.sh).
+	local deb=$CACHE/debian-riscv64/out
+	[ -x "$deb/rootfs/usr/bin/makedumpfile" ] || die "no Debian userland in $deb (make setup)"
+	cp -a "$deb/rootfs/." "$R/"
+	cp "$deb/versions.txt" "$R/boot/debian-versions.txt"
 	# Crafted ELFs for the loader's bad-input cases.
 	python3 "$TOP/tests/guest/tools/mk-bss-gap-elf.py" "$R/boot/bss-gap.elf"
 	for t in bss-wrap lead-unaligned span-wrap palign; do

@@ -236,6 +236,9 @@ step "linux-source-6.12 (.deb, bookworm, LTS base)" linux_source 6.12
 step "busybox (static, riscv64)" busybox
 step "kexec-tools and vmcore-dmesg (static, riscv64)" kexec_tools
 step "EDK2 UEFI firmware for QEMU virt (qemu-efi-riscv64, sid, architecture all)" edk2
+# Debian's own riscv64 makedumpfile and kexec-tools for the guest, as a
+# distribution's kdump runs them (private apt state; nothing installed).
+"$TOP/scripts/debian-userland.sh"
 # crash is read by the extended suite only (make check-extended).
 if [ "${SUITE:-main}" = extended ]; then
 	step "crash $CRASH_VERSION for riscv64 dumps (host build, with gdb)" crash_tool

@@ -5,7 +5,11 @@
 # kernel log before the crash (with the run's marker) and A's panic. With
 # rvk.save=1 it then writes /proc/vmcore to the virtio disk /dev/vda, for
 # crash(8) on the host (tests/host/crash-vmcore.sh); rvk.next= names the
-# capture kernel (one with a virtio disk driver).
+# capture kernel (one with a virtio disk driver). rvk.makedumpfile=1: the
+# capture kernel also runs Debian's makedumpfile as a distribution's kdump
+# does (a dump filtered at -d 31, lzo-compressed, and --dump-dmesg).
+# rvk.kexec=debian: stage 1 loads the crash kernel with Debian's own
+# kexec-tools (kexec-debian) instead of the project's build.
 case $(arg stage) in
 1)
 	grep -q 'Crash kernel' /proc/iomem || fail "no crashkernel= reservation"
@@ -19,6 +23,8 @@ case $(arg stage) in
 	# always hart n: OpenSBI picks which hart boots A).
 	khart=$(cpu_hart "${cpu:-0}")
 	cmd="$(next_cmdline khart="$khart") maxcpus=1"
+	# (A function: the load/unload lines below still read "kexec".)
+	if [ "$(arg kexec)" = debian ]; then kexec() { kexec-debian "$@"; }; fi
 	run kexec $how -p "$img" --initrd="$initrd" --append="$cmd" || fail "kexec -p failed"
 	a=$(cat /sys/kernel/kexec_crash_loaded)
 	run kexec -p -u || fail "kexec -p -u failed"
@@ -44,6 +50,19 @@ case $(arg stage) in
 	vmcore-dmesg /proc/vmcore >/tmp/vmcore-dmesg.txt 2>/tmp/vmcore-dmesg.err ||
 		echo "RVK-VMCORE-DMESG failed: $(tail -1 /tmp/vmcore-dmesg.err)"
 	echo "RVK-VMCORE-DMESG lines=$(wc -l </tmp/vmcore-dmesg.txt) A's line: $(grep -c "rvk-kernel-a-log $(arg marker)" /tmp/vmcore-dmesg.txt), A's panic: $(grep -o -m1 'Kernel panic - not syncing: .*' /tmp/vmcore-dmesg.txt)"
+	if [ "$(arg makedumpfile)" = 1 ]; then
+		t0=$(uptime_ms)
+		rc=0
+		makedumpfile -l -d 31 /proc/vmcore /tmp/dump >/tmp/mdf.log 2>&1 || rc=$?
+		ms=$(($(uptime_ms) - t0))
+		# (Its progress lines are \r-separated: not what went wrong.)
+		[ "$rc" = 0 ] || echo "RVK-MAKEDUMPFILE-ERROR $(tr '\r' '\n' </tmp/mdf.log | grep -v -e '^ *$' -e '%\]' | head -3 | tr '\n' ' ')"
+		echo "RVK-MAKEDUMPFILE rc=$rc level=31 vmcore=$size dump=$(stat -c %s /tmp/dump 2>/dev/null || echo 0) ms=$ms ($(makedumpfile -v 2>&1 | head -1))"
+		rm -f /tmp/dump
+		rc=0
+		makedumpfile --dump-dmesg /proc/vmcore /tmp/mdf-dmesg.txt >/tmp/mdf.log 2>&1 || rc=$?
+		echo "RVK-MAKEDUMPFILE-DMESG rc=$rc lines=$(cat /tmp/mdf-dmesg.txt 2>/dev/null | wc -l) A's line: $(grep -c "rvk-kernel-a-log $(arg marker)" /tmp/mdf-dmesg.txt 2>/dev/null)"
+	fi
 	if [ "$(arg save)" = 1 ]; then
 		[ -b /dev/vda ] || fail "no /dev/vda to save the dump to"
 		t0=$(uptime_ms)
