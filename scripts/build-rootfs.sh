@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Build the guest initramfs: static busybox and kexec, /init and the guest
 # scenario scripts from tests/guest, and the kernels to load under /boot.
-# ROOTFS names it ($KOUT/$ROOTFS.cpio); NEXT_IMAGES adds the Image of
-# these feature builds too, kernels that are only ever B or the capture
-# kernel (the extended suite's: c-dump, and the platforms builds).
+# ROOTFS names it ($KOUT/$ROOTFS.cpio). Kernels that are only ever B or
+# the capture kernel: CAPTURE_IMAGES adds their ELF (kexec -s -p; the
+# extended suite's c-dump), NEXT_IMAGES their Image and ELF (the platforms
+# builds, in rootfs-platforms).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -29,7 +30,7 @@ assemble() {
 	# Debian's riscv64 makedumpfile and kexec (as kexec-debian), with the
 	# loader and libraries they need (scripts/debian-userland.sh).
 	local deb=$CACHE/debian-riscv64/out
-	[ -x "$deb/rootfs/usr/bin/makedumpfile" ] || die "no Debian userland in $deb (make setup)"
+	[ -e "$deb/rootfs/usr/sbin/makedumpfile" ] || die "no Debian userland in $deb (make setup)"
 	cp -a "$deb/rootfs/." "$R/"
 	cp "$deb/versions.txt" "$R/boot/debian-versions.txt"
 	# Crafted ELFs for the loader's bad-input cases.
@@ -73,7 +74,10 @@ assemble() {
 	for k in ${LOADONLY-}; do
 		cp "$KOUT/$k/vmlinux" "$R/boot/vmlinux-$k"
 	done
-	# Kernels only loaded (kexec -c or -s): their Image and its ELF.
+	for k in ${CAPTURE_IMAGES-}; do
+		[ -f "$KOUT/$k/Image.elf" ] || die "kernel '$k' is not built"
+		cp "$KOUT/$k/Image.elf" "$R/boot/Image-$k.elf"
+	done
 	for k in ${NEXT_IMAGES-}; do
 		[ -f "$KOUT/$k/Image.elf" ] || die "kernel '$k' is not built"
 		cp "$KOUT/$k/arch/riscv/boot/Image" "$R/boot/Image-$k"
@@ -81,7 +85,7 @@ assemble() {
 	done
 	(cd "$R" && find . -print | sort | cpio -o -H newc --owner=0:0 --quiet) >"$OUT.tmp"
 	mv "$OUT.tmp" "$OUT"
-	echo "$OUT: $(du -h "$OUT" | cut -f1), $BASE kernels: ${kernels[*]} ${LOADONLY-} ${NEXT_IMAGES-}"
+	echo "$OUT: $(du -h "$OUT" | cut -f1), $BASE kernels: ${kernels[*]} ${LOADONLY-} ${CAPTURE_IMAGES-} ${NEXT_IMAGES-}"
 }
 
 step "guest initramfs $ROOTFS ($BASE)" assemble

@@ -7,28 +7,32 @@
 #
 # apt runs with a private state under $DEB (its own sources, preferences,
 # lists, caches): the system's apt configuration, sources and state are
-# only read, never written (recipe: TOOLCHAIN.md, "riscv64 binary packages
+# only read, never written (the recipe of the team's toolchain notes, "riscv64 binary packages
 # from Debian's archive"). The mirror is the one of the machine's
 # /etc/apt/sources.list.d/debian.sources.
 #
-# Output in $OUT:
+# Output in $CACHE/debian-riscv64/out (DEBIAN_OUT):
 #   rootfs/   copy it into the initramfs: lib/ld-linux-riscv64-lp64d.so.1,
 #             usr/lib/riscv64-linux-gnu/*.so.*, usr/bin/makedumpfile,
 #             usr/sbin/kexec-debian
-#   kernels/  Image-debian-6.12 (+ Image-debian-6.12.config; SUITE=extended
-#             or DEBIAN_KERNEL=1 only)
+#   kernels/  Image-debian-6.12 (+ Image-debian-6.12.config; DEBIAN_KERNEL=1
+#             only)
 #   versions.txt  package=version, suite, sha256 of each .deb used
 #
-# Versions follow the archive (what apt offers) and are recorded; pin one
-# with MAKEDUMPFILE_VERSION=, KEXEC_TOOLS_VERSION=, KERNEL_PKG= (+
-# KERNEL_VERSION=). The indexes are refreshed once a day (REFRESH=1: now).
+# makedumpfile and kexec-tools are pinned (the scenarios name what these
+# versions do; MAKEDUMPFILE_VERSION=, KEXEC_TOOLS_VERSION= override); the
+# libraries are what trixie offers, recorded. When the pins and this
+# script are what the cached output was made from, nothing is fetched
+# (no network: a warm run). Otherwise the indexes are refreshed once a day
+# (REFRESH=1: now). DEBIAN_KERNEL=1 also fetches Debian's 6.12 kernel
+# (KERNEL_PKG=, KERNEL_VERSION=).
 # Cached .debs are keyed by version: a second run downloads nothing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=/dev/null
 . "$here/lib.sh"
 
-OUT=${OUT:-$CACHE/debian-riscv64/out}
+DEBIAN_OUT=$CACHE/debian-riscv64/out
 DEB=$CACHE/debian-riscv64 # private apt state, .debs, unpacked packages
 APTD=$DEB/apt
 DEBS=$DEB/debs
@@ -66,6 +70,8 @@ mirror() {
 		/^[ \t]*$/ { if (u != "" && !sec) { print u; exit } u = ""; sec = 0; next }
 		/^URIs:/ { u = $2 } /^Suites:/ && /-security/ { sec = 1 } $2 ~ /security/ && /^URIs:/ { sec = 1 }
 		END { if (u != "" && !sec) print u }' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
+	# A netinst Debian 12 has a one-line sources.list instead.
+	[ -n "$uri" ] || uri=$(awk '/^deb / && /debian/ && !/security/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
 	[ -n "$uri" ] || die "no Debian mirror in /etc/apt/sources.list.d/debian.sources (set MIRROR=URI)"
 	echo "${uri%/}"
 }
@@ -296,7 +302,7 @@ lib_deps() {
 
 userland() {
 	local p f s i q=() cand owner ld
-	ROOT=$OUT/rootfs.tmp
+	ROOT=$DEBIAN_OUT/rootfs.tmp
 	rm -rf "$ROOT" && mkdir -p "$ROOT" || return 1
 	pick makedumpfile "${MAKEDUMPFILE_VERSION:-}"
 	pick kexec-tools "${KEXEC_TOOLS_VERSION:-}"
@@ -361,8 +367,8 @@ userland() {
 			ln -sfn "$(realpath -m -s --relative-to="/$(dirname "$ld")" "/${SOLIB[$s]}")" "$ROOT/$ld" || return 1
 		tree_resolve "$ROOT" "$ld" >/dev/null || die "/$ld: link into the rootfs is broken"
 	done
-	rm -rf "$OUT/rootfs" && mv "$ROOT" "$OUT/rootfs" || return 1
-	ROOT=$OUT/rootfs
+	rm -rf "$DEBIAN_OUT/rootfs" && mv "$ROOT" "$DEBIAN_OUT/rootfs" || return 1
+	ROOT=$DEBIAN_OUT/rootfs
 	echo "$ROOT: $(find "$ROOT" -type f | wc -l) files, $(find "$ROOT" -type l | wc -l) links, $(du -sh "$ROOT" | cut -f1)"
 }
 
@@ -371,7 +377,7 @@ userland() {
 check_rootfs() {
 	local f s d r bad=0 lib v vn vd vbad
 	local -A where
-	ROOT=$OUT/rootfs
+	ROOT=$DEBIAN_OUT/rootfs
 	while read -r f; do
 		f=${f#./}
 		is_elf "$ROOT/$f" || continue
@@ -465,20 +471,20 @@ kernel() {
 	magic=$(od -An -tx1 -j56 -N4 "$img" | tr -d ' \n')
 	[ "$magic" = 52534305 ] ||
 		die "/${img#"$x"/} is not a raw RISC-V Image (no RSC\\x05 at 0x38: $(file -b "$img")); compressed images are not handled"
-	mkdir -p "$OUT/kernels" || return 1
-	cmp -s "$img" "$OUT/kernels/Image-debian-6.12" || cp "$img" "$OUT/kernels/Image-debian-6.12" || return 1
-	rm -f "$OUT/kernels/Image-debian-6.12.config"
+	mkdir -p "$DEBIAN_OUT/kernels" || return 1
+	cmp -s "$img" "$DEBIAN_OUT/kernels/Image-debian-6.12" || cp "$img" "$DEBIAN_OUT/kernels/Image-debian-6.12" || return 1
+	rm -f "$DEBIAN_OUT/kernels/Image-debian-6.12.config"
 	for k in "$x"/boot/config-*; do
-		[ ! -f "$k" ] || cp "$k" "$OUT/kernels/Image-debian-6.12.config" || return 1
+		[ ! -f "$k" ] || cp "$k" "$DEBIAN_OUT/kernels/Image-debian-6.12.config" || return 1
 	done
 	USED[$pkg]=1
-	echo "$OUT/kernels/Image-debian-6.12: /${img#"$x"/} of $pkg, $(du -h "$img" | cut -f1), $(file -b "$img" | cut -d, -f1)"
-	[ ! -f "$OUT/kernels/Image-debian-6.12.config" ] ||
-		echo "  Image-debian-6.12.config: $(grep -hE '^CONFIG_(KEXEC|KEXEC_FILE|CRASH_DUMP|RELOCATABLE)=|^# CONFIG_(KEXEC_FILE|RELOCATABLE) is not' "$OUT/kernels/Image-debian-6.12.config" | tr '\n' ' ')"
+	echo "$DEBIAN_OUT/kernels/Image-debian-6.12: /${img#"$x"/} of $pkg, $(du -h "$img" | cut -f1), $(file -b "$img" | cut -d, -f1)"
+	[ ! -f "$DEBIAN_OUT/kernels/Image-debian-6.12.config" ] ||
+		echo "  Image-debian-6.12.config: $(grep -hE '^CONFIG_(KEXEC|KEXEC_FILE|CRASH_DUMP|RELOCATABLE)=|^# CONFIG_(KEXEC_FILE|RELOCATABLE) is not' "$DEBIAN_OUT/kernels/Image-debian-6.12.config" | tr '\n' ' ')"
 }
 
 versions() {
-	local p f tmp=$OUT/versions.txt.tmp
+	local p f tmp=$DEBIAN_OUT/versions.txt.tmp
 	{
 		echo "# Debian $ARCH binaries from $(mirror) (private apt state $APTD), $(date -u '+%F %T UTC')"
 		for p in trixie sid; do
@@ -493,18 +499,31 @@ versions() {
 		for p in $(printf '%s\n' "${!DIR[@]}" | sort); do
 			[ -n "${USED[$p]:-}" ] || echo "# fetched as a candidate, nothing used: $p=${VER[$p]}"
 		done
-		echo "# rootfs: $(cd "$OUT/rootfs" && find . ! -type d | sort | sed 's|^\./||' | tr '\n' ' ')"
-	} >"$tmp" && mv "$tmp" "$OUT/versions.txt" || return 1
-	cat "$OUT/versions.txt"
+		echo "# rootfs: $(cd "$DEBIAN_OUT/rootfs" && find . ! -type d | sort | sed 's|^\./||' | tr '\n' ' ')"
+	} >"$tmp" && mv "$tmp" "$DEBIAN_OUT/versions.txt" || return 1
+	cat "$DEBIAN_OUT/versions.txt"
 }
 
-mkdir -p "$OUT"
+MAKEDUMPFILE_VERSION=${MAKEDUMPFILE_VERSION:-1:1.7.6-1}
+KEXEC_TOOLS_VERSION=${KEXEC_TOOLS_VERSION:-1:2.0.32-3}
+mkdir -p "$DEBIAN_OUT"
+stamp_key=$( {
+	cat "$0"
+	echo "$MAKEDUMPFILE_VERSION $KEXEC_TOOLS_VERSION ${DEBIAN_KERNEL:-0} ${KERNEL_PKG:-} ${KERNEL_VERSION:-}"
+} | sha256sum | cut -c1-16)
+if [ "${REFRESH:-0}" != 1 ] && [ "$(cat "$DEBIAN_OUT/.stamp" 2>/dev/null)" = "$stamp_key" ] &&
+	[ -e "$DEBIAN_OUT/rootfs/usr/sbin/makedumpfile" ]; then
+	log "Debian $ARCH userland cached (stamp $stamp_key): $(grep -E '^(makedumpfile|kexec-tools)=' "$DEBIAN_OUT/versions.txt" | cut -d' ' -f1 | tr '\n' ' ')"
+	exit 0
+fi
+rm -f "$DEBIAN_OUT/.stamp"
 step "private apt state for Debian $ARCH (trixie main + sid)" apt_state
 step "makedumpfile, kexec-tools and their libraries ($ARCH .debs)" userland
 step "check the rootfs (ELF class, loader, DT_NEEDED, symbol versions)" check_rootfs
-# The distro kernel (a 108 MB .deb) only for the suite that boots it.
-if [ "${SUITE:-main}" = extended ] || [ "${DEBIAN_KERNEL:-0}" = 1 ]; then
+# The distro kernel (a 108 MB .deb): asked for only (no scenario boots it yet).
+if [ "${DEBIAN_KERNEL:-0}" = 1 ]; then
 	step "Debian's 6.12 kernel Image ($ARCH)" kernel
 fi
 step "versions" versions
-log "Debian $ARCH userland in $OUT"
+echo "$stamp_key" >"$DEBIAN_OUT/.stamp"
+log "Debian $ARCH userland in $DEBIAN_OUT"

@@ -37,13 +37,16 @@ if [ "${SUITE:-main}" = extended ]; then
 	if [ -z "${EXTENDED_KERNELS+set}" ]; then
 		EXTENDED_KERNELS="rust-dump c-dump stock-dump c-gcc stock-gcc"
 		EXTENDED_KERNELS="$EXTENDED_KERNELS$feature_kernels"
-		[ "$BASE" = mainline ] && EXTENDED_KERNELS="$EXTENDED_KERNELS rust-debug c-debug$platforms"
+		[ "$BASE" != mainline ] || EXTENDED_KERNELS="$EXTENDED_KERNELS rust-debug c-debug$platforms"
 	fi
 	EXTRA_KERNELS=$EXTENDED_KERNELS LOADONLY=
-	# (NEXT_IMAGES= empty: a run of the extended scenarios that need no
-	# B or capture kernel of their own, e.g. ONLY=gcc.)
-	[ -n "${NEXT_IMAGES+set}" ] || NEXT_IMAGES="c-dump$([ "$BASE" = mainline ] && echo " rust-platforms c-platforms")"
-	export ROOTFS=rootfs-extended NEXT_IMAGES
+	# (CAPTURE_IMAGES= empty: a run of the extended scenarios that need
+	# no capture kernel of their own, e.g. ONLY=gcc.)
+	export ROOTFS=rootfs-extended CAPTURE_IMAGES=${CAPTURE_IMAGES-c-dump}
+	# The platforms rows' B kernels in an initramfs of their own
+	# (`rootfs = "platforms"`): the other extended rows (KASAN kernels
+	# unpack it slowly) do not carry their 57 MB.
+	case " $EXTRA_KERNELS " in *-platforms" "*) platforms_rootfs=1 ;; esac
 fi
 
 log "base $BASE (Linux $KSERIES): kernels ${kernels:-none}, baseline ${baseline:-none}, load-only ${LOADONLY:-none}, feature:${EXTRA_KERNELS:- none}"
@@ -54,4 +57,8 @@ done
 if [ "$what" = rootfs ]; then
 	# shellcheck disable=SC2086
 	"$TOP/scripts/build-rootfs.sh" $kernels
+	if [ -n "${platforms_rootfs:-}" ]; then
+		ROOTFS=rootfs-platforms CAPTURE_IMAGES= NEXT_IMAGES="rust-platforms c-platforms" \
+			"$TOP/scripts/build-rootfs.sh" $kernels
+	fi
 fi

@@ -23,13 +23,16 @@ case $(arg stage) in
 	# always hart n: OpenSBI picks which hart boots A).
 	khart=$(cpu_hart "${cpu:-0}")
 	cmd="$(next_cmdline khart="$khart") maxcpus=1"
-	# (A function: the load/unload lines below still read "kexec".)
-	if [ "$(arg kexec)" = debian ]; then kexec() { kexec-debian "$@"; }; fi
-	run kexec $how -p "$img" --initrd="$initrd" --append="$cmd" || fail "kexec -p failed"
+	kexec=kexec
+	if [ "$(arg kexec)" = debian ]; then
+		kexec=kexec-debian
+		echo "RVK-KEXEC-DEBIAN $(kexec-debian --version 2>&1 | head -1) ($(grep '^kexec-tools=' /boot/debian-versions.txt | cut -d' ' -f1,2))"
+	fi
+	run $kexec $how -p "$img" --initrd="$initrd" --append="$cmd" || fail "kexec -p failed"
 	a=$(cat /sys/kernel/kexec_crash_loaded)
-	run kexec -p -u || fail "kexec -p -u failed"
+	run $kexec -p -u || fail "kexec -p -u failed"
 	echo "RVK-KDUMP load/unload: crash_loaded $a -> $(cat /sys/kernel/kexec_crash_loaded)"
-	run kexec $how -p "$img" --initrd="$initrd" --append="$cmd" || fail "kexec -p failed"
+	run $kexec $how -p "$img" --initrd="$initrd" --append="$cmd" || fail "kexec -p failed"
 	echo "RVK: crash loaded: $(cat /sys/kernel/kexec_crash_loaded)"
 	echo "rvk-kernel-a-log $(arg marker)" >/dev/kmsg
 	taskset -c "${cpu:-0}" sh -c 'echo c >/proc/sysrq-trigger'
@@ -56,8 +59,13 @@ case $(arg stage) in
 		makedumpfile -l -d 31 /proc/vmcore /tmp/dump >/tmp/mdf.log 2>&1 || rc=$?
 		ms=$(($(uptime_ms) - t0))
 		# (Its progress lines are \r-separated: not what went wrong.)
-		[ "$rc" = 0 ] || echo "RVK-MAKEDUMPFILE-ERROR $(tr '\r' '\n' </tmp/mdf.log | grep -v -e '^ *$' -e '%\]' | head -3 | tr '\n' ' ')"
-		echo "RVK-MAKEDUMPFILE rc=$rc level=31 vmcore=$size dump=$(stat -c %s /tmp/dump 2>/dev/null || echo 0) ms=$ms ($(makedumpfile -v 2>&1 | head -1))"
+		[ "$rc" = 0 ] || echo "RVK-MAKEDUMPFILE-ERROR $(tr '\r' '\n' </tmp/mdf.log | grep -v -e '^ *$' -e '%\]' | head -4 | tr '\n' ' ')"
+		dump=$(stat -c %s /tmp/dump 2>/dev/null || echo 0)
+		# A kdump-compressed file starts with "KDUMP   "; filtered at
+		# -d 31 and compressed, it must be smaller than the vmcore.
+		sig=$(head -c 8 /tmp/dump 2>/dev/null | tr -d ' ')
+		[ "$dump" -gt 0 ] && [ "$dump" -lt "$size" ] && smaller=yes || smaller=no
+		echo "RVK-MAKEDUMPFILE rc=$rc level=31 vmcore=$size dump=$dump signature=${sig:-none} smaller=$smaller ms=$ms ($(makedumpfile -v 2>&1 | head -1))"
 		rm -f /tmp/dump
 		rc=0
 		makedumpfile --dump-dmesg /proc/vmcore /tmp/mdf-dmesg.txt >/tmp/mdf.log 2>&1 || rc=$?

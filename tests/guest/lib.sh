@@ -37,7 +37,6 @@ next_cmdline() {
 	local stage=$(($(arg stage) + 1)) console line kv keys=" stage "
 	console=$(arg console)
 	line="console=${console:-ttyS0} earlycon panic=1"
-	[ -z "$(arg kmsg)" ] || line="$line printk.devkmsg=on"
 	for kv in "$@"; do keys="$keys${kv%%=*} "; done
 	for kv in $(tr ' ' '\n' </proc/cmdline | grep '^rvk\.'); do
 		kv=${kv#rvk.}
@@ -64,6 +63,7 @@ acpi_report() {
 	[ ! -d /sys/firmware/devicetree/base/cpus ] || dt=full
 	echo "RVK-ACPI stage=$(arg stage) same_rsdp_as_a=$same dt=$dt rsdp=${rsdp:-none} tables=${tables:-none}"
 	[ -n "$rsdp" ] && [ -e /sys/firmware/acpi/tables/APIC ] || fail "stage $(arg stage) does not run on ACPI (RSDP ${rsdp:-none}, no MADT)"
+	[ "$same" = - ] || [ "$same" = yes ] || fail "stage $(arg stage) found another RSDP than A"
 }
 
 # self_initrd [boot]: a copy of this rootfs as a cpio archive for the next

@@ -320,9 +320,10 @@ fn run_one(
     let image = cache.join(format!("out/{}/arch/riscv/boot/Image", s.build_of(kernel)));
     // The extended suite's initramfs also carries the capture kernel with a
     // virtio disk driver (scripts/prepare.sh).
-    let initrd = match s.suite.as_str() {
-        "main" => cache.join("out/rootfs.cpio"),
-        suite => cache.join(format!("out/rootfs-{suite}.cpio")),
+    let initrd = match (s.rootfs.as_deref(), s.suite.as_str()) {
+        (Some(r), _) => cache.join(format!("out/rootfs-{r}.cpio")),
+        (None, "main") => cache.join("out/rootfs.cpio"),
+        (None, suite) => cache.join(format!("out/rootfs-{suite}.cpio")),
     };
     // RVK_APPEND: more of kernel A's command line (e.g. another rvk.seed=);
     // the guest's `arg` takes the last of a repeated option.

@@ -91,6 +91,9 @@ pub struct Scenario {
     /// another board with its options when the first word has no `=`
     /// (e.g. `sifive_u`).
     pub machine: Option<String>,
+    /// The initramfs `out/rootfs-<rootfs>.cpio` instead of the suite's
+    /// (e.g. `platforms`: the one that carries the platforms builds).
+    pub rootfs: Option<String>,
     /// The serial console's device (`console=`; default `ttyS0`). Another
     /// one is also passed on as `rvk.console=`, for the next kernels.
     pub console: Option<String>,
@@ -172,6 +175,8 @@ impl Scenario {
         let opts = self.machine.as_deref().unwrap_or("");
         let board = opts.split(',').next().filter(|w| !w.is_empty() && !w.contains('='));
         let mut machine = match board {
+            // The EDK2 images are virt's.
+            Some(b) if self.firmware.is_some() => return Err(format!("firmware on board {b}: EDK2 is for virt only")),
             Some(_) => opts.to_string(),
             None if opts.is_empty() => "virt".to_string(),
             None => format!("virt,{opts}"),
@@ -376,6 +381,7 @@ mod tests {
         assert_eq!(m(Some("acpi=on,aia=aplic"), Some("edk2")).unwrap(), "virt,acpi=on,aia=aplic");
         assert_eq!(m(Some("sifive_u"), None).unwrap(), "sifive_u");
         assert!(m(None, Some("uboot")).is_err());
+        assert!(m(Some("sifive_u"), Some("edk2")).is_err());
     }
 
     #[test]
