@@ -123,9 +123,15 @@ fn main() {
             die(&format!("two scenarios are named {}", a.name));
         }
     }
+    // A misspelt name in a base's lists would silently run a row in the
+    // wrong suite, or not at all.
+    for (b, base) in &spec.bases {
+        if let Some(n) = base.unknown_name(|n| all.iter().any(|s| s.name == n)) {
+            die(&format!("[bases.{b}] names {n}, which is not a scenario (after expansion)"));
+        }
+    }
     let scenarios: Vec<Scenario> = all
         .iter()
-        .filter(|s| s.suite == opts.suite)
         .filter(|s| opts.only.is_empty() || opts.only.iter().any(|o| s.name.contains(o.as_str())))
         .cloned()
         .collect();
@@ -144,8 +150,14 @@ fn main() {
             .bases
             .get(b)
             .unwrap_or_else(|| die(&format!("base {b:?} is not in [bases] of {file:?}")));
-        for s in scenarios.iter().filter(|s| base.runs(&s.name)) {
-            rows.push((b.clone(), s.clone()));
+        for s in scenarios
+            .iter()
+            .filter(|s| base.runs(&s.name) && base.suite_of(s) == opts.suite)
+        {
+            // (The suite picks the initramfs: see run_one.)
+            let mut s = s.clone();
+            s.suite = opts.suite.clone();
+            rows.push((b.clone(), s));
         }
     }
     if rows.is_empty() {

@@ -32,6 +32,10 @@ pub struct Base {
     /// Names of scenarios this base leaves out.
     #[serde(default)]
     pub skip: Vec<String>,
+    /// Names of scenarios this base runs only in `make check-extended`
+    /// (their feature kernels are then built only there).
+    #[serde(default)]
+    pub extended: Vec<String>,
 }
 
 impl Base {
@@ -42,6 +46,26 @@ impl Base {
                 .scenarios
                 .as_ref()
                 .is_none_or(|l| l.iter().any(|n| n == name))
+    }
+
+    /// The first name in this base's lists for which `exists` is false.
+    pub fn unknown_name<'a>(&'a self, exists: impl Fn(&str) -> bool) -> Option<&'a str> {
+        self.scenarios
+            .iter()
+            .flatten()
+            .chain(&self.skip)
+            .chain(&self.extended)
+            .map(String::as_str)
+            .find(|n| !exists(n))
+    }
+
+    /// The suite scenario `s` belongs to on this base.
+    pub fn suite_of<'a>(&self, s: &'a Scenario) -> &'a str {
+        if self.extended.iter().any(|n| *n == s.name) {
+            "extended"
+        } else {
+            &s.suite
+        }
     }
 }
 
@@ -385,6 +409,18 @@ mod tests {
     }
 
     #[test]
+    fn base_moves_a_scenario_to_extended() {
+        let b: Base = toml::from_str("doc = \"d\"\nscenarios = [\"x\", \"y\"]\nextended = [\"y\"]").unwrap();
+        let x = scenario(&[]);
+        let mut y = scenario(&[]);
+        y.name = "y".into();
+        assert!(b.runs("x") && b.runs("y") && !b.runs("z"));
+        assert_eq!((b.suite_of(&x), b.suite_of(&y)), ("main", "extended"));
+        assert_eq!(b.unknown_name(|n| n == "x" || n == "y"), None);
+        assert_eq!(b.unknown_name(|n| n == "x"), Some("y"));
+    }
+
+    #[test]
     fn feature_copies() {
         let spec: super::File = toml::from_str(
             "[defaults]\nmem = \"512M\"\nsmp = 2\ntimeout = 100\n\
@@ -405,8 +441,8 @@ mod tests {
 
     #[test]
     fn base_subset() {
-        let all = Base { doc: String::new(), scenarios: None, skip: vec!["churn-short".into()] };
-        let some = Base { doc: String::new(), scenarios: Some(vec!["kdump".into()]), skip: vec![] };
+        let all = Base { doc: String::new(), scenarios: None, skip: vec!["churn-short".into()], extended: vec![] };
+        let some = Base { doc: String::new(), scenarios: Some(vec!["kdump".into()]), skip: vec![], extended: vec![] };
         assert!(all.runs("churn"));
         assert!(!all.runs("churn-short"));
         assert!(some.runs("kdump"));
