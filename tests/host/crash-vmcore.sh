@@ -20,7 +20,7 @@ done < <(llvm-readelf -l --wide "$RVK_DISK")
 truncate -s "$end" "$RVK_DISK"
 echo "RVK-CRASH-DUMP vmcore=$end bytes ($(llvm-readelf -l --wide "$RVK_DISK" | grep -c ' LOAD ') PT_LOAD)"
 
-# What crash loads first: the symbol table (".L0 " labels: patch 13).
+# What crash loads first: the symbol table (".L0 " labels: patch 17).
 echo "RVK-CRASH-SYMS vmlinux=$(stat -c %s "$RVK_VMLINUX") bytes $(llvm-readelf -s --wide "$RVK_VMLINUX" |
 	awk '/^Symbol table .\.symtab/ { on = 1; next } on && $1 ~ /^[0-9]+:$/ { n++; if ($8 == ".L0") l++ }
 		END { printf "symbols=%d local_labels=%d", n, l }')"

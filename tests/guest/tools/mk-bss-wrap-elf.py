@@ -15,7 +15,7 @@ calls memchr_inv(buf + 0x2010, 0, 2^64 - 0x1810): the file is zero from
 0x2010 to its end (0x3000, a page multiple, so vmalloc has no tail) and the
 scan runs into the vmalloc guard page.
 
-  patch 0005 (6.12/7.2): Oops "Unable to handle kernel paging request" in
+  patch 0007 (6.12/7.2): Oops "Unable to handle kernel paging request" in
                          memchr_inv (KASAN: "BUG: KASAN: vmalloc-out-of-bounds
                          in memchr_inv"); rvk-kexec-load is killed, no RVK-KFILE
                          line, and kexec_lock stays held (later kexec: EBUSY)
@@ -26,7 +26,7 @@ scan runs into the vmalloc guard page.
                           file length; sanity_check_segment_list() refuses
                           the 2^64-byte segment: mem + memsz wraps)
 With --nonzero the bytes after p_filesz are 0x13: memchr_inv() stops inside
-the file, and patch 0005 returns EINVAL with "shares a page with a .bss that
+the file, and patch 0007 returns EINVAL with "shares a page with a .bss that
 the file does not zero" (shows the same path without crashing).
 
 Usage: mk-bss-wrap-elf.py [--nonzero] OUT

@@ -5,11 +5,11 @@ below p_offset, so the buffer would start 0x800 below the 2 MiB-aligned hole
 elf_find_pbase() found (new_pbase - 0x800, not page aligned).
 
   stock 6.12/7.2 loader : loads (errno=0), the PT_LOAD at new_pbase
-  patch 0005            : errno=EADDRNOTAVAIL, no message
+  patch 0007            : errno=EADDRNOTAVAIL, no message
                           (sanity_check_segment_list: mem & ~PAGE_MASK)
-  patch 0005 + fix (a)  : errno=EINVAL,
+  patch 0007 + fix (a)  : errno=EINVAL,
                           "lowest PT_LOAD at 80200800 is not page aligned"
-With --short-offset p_offset (0x400) < lead: patch 0005 already says
+With --short-offset p_offset (0x400) < lead: patch 0007 already says
 "PT_LOAD at 80200800 cannot be page aligned" (EINVAL).
 
 Usage: mk-lead-unaligned-elf.py [--short-offset] OUT

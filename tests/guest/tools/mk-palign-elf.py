@@ -5,7 +5,7 @@ the second. kexec_file_load() places buffers with a fixed kbuf.mem,
 so kexec_locate_mem_hole() returns before buf_align is looked at: p_align has
 no effect in the stock loader either.
 
-  patch 0005 (6.12/7.2): errno=0; with KEXEC_FILE_DEBUG one kernel segment
+  patch 0007 (6.12/7.2): errno=0; with KEXEC_FILE_DEBUG one kernel segment
                          mem=<new_pbase> memsz=0x1000, same as with p_align
                          0x1000 (rerun with --plain to compare)
   stock                : errno=EINVAL (page-rounded segments overlap)

@@ -11,7 +11,7 @@ PT_LOAD 1: p_paddr 2^64 - 2^40,    4 KiB  -> mem new_pbase - 1 TiB (mod 2^64),
                                               e.g. 0xffffff0080200000
 PT_LOAD 2: p_paddr 2^64 - 0x1000,  0xfff  -> mem new_pbase - 0x1000
 
-  patch 0005 (6.12/7.2): errno=0 (loaded!); with KEXEC_FILE_DEBUG the segment
+  patch 0007 (6.12/7.2): errno=0 (loaded!); with KEXEC_FILE_DEBUG the segment
                          list shows mem=0xffffff00... ; kexec -e would make
                          the relocation code store to that physical address
                          (do not run it)
