@@ -42,15 +42,16 @@ demo: setup harness ## Boot mainline kernel A (rust), kexec into B; builds that 
 	@BASE=mainline KERNELS=rust BASELINE= LOADONLY= scripts/prepare.sh rootfs
 	@BASE=mainline KERNELS=rust scripts/demo.sh
 
-check: setup harness ## Unit tests, both series, the guard build, clippy, then every scenario on every kernel of $(BASES).
+check: setup harness ## Unit tests, both series and the kexec-tools one, the guard build, clippy, then every scenario on every kernel of $(BASES).
 	@for b in $(BASES); do BASE=$$b scripts/prepare.sh rootfs || exit 1; done
 	@scripts/unit-tests.sh
 	@for b in $(BASES); do BASE=$$b scripts/patches.sh || exit 1; done
+	@scripts/kexec-tools-series.sh
 	@for b in $(BASES); do BASE=$$b scripts/build-matrix.py --guard || exit 1; done
 	@for b in $(BASES); do BASE=$$b scripts/lint.sh --clippy || exit 1; done
 	@scripts/check.sh $(ONLY)
 
-check-extended: setup harness ## Slow suite: the kfile/cfi, dump (crash(8) reads the kdump), GCC-built, platforms (ACPI, sifive_u) and debug (KASAN...) kernels.
+check-extended: setup harness ## Slow suite: kfile/cfi, dump (crash(8)), GCC, platforms (ACPI, sifive_u), debug (KASAN...) kernels, Debian's kernel as A, and the width rows.
 	@SUITE=extended scripts/setup.sh
 	@for b in $(BASES); do BASE=$$b SUITE=extended scripts/prepare.sh rootfs || exit 1; done
 	@scripts/check.sh --suite extended $(ONLY)
@@ -58,8 +59,9 @@ check-extended: setup harness ## Slow suite: the kfile/cfi, dump (crash(8) reads
 unit: ## Host unit tests of the Rust logic; rustfmt check.
 	@scripts/unit-tests.sh
 
-patches: stage ## The $(BASE) patch series: format-patch, git am, checkpatch (out/patches/$(BASE)).
+patches: stage ## The $(BASE) patch series and the kexec-tools one: format-patch, git am, checkpatch (out/patches/).
 	@scripts/patches.sh
+	@scripts/kexec-tools-series.sh
 
 bisect-check: kernels ## patches + build every prefix of the $(BASE) series, Rust switch on and off.
 	@scripts/patches.sh --bisect

@@ -20,6 +20,7 @@ assemble() {
 	install -m755 "$CACHE/tools/riscv64/kexec" "$R/sbin/kexec"
 	riscv64-linux-gnu-strip "$R/sbin/kexec"
 	install -m755 "$CACHE/tools/riscv64/vmcore-dmesg" "$R/sbin/vmcore-dmesg"
+	cp "$CACHE/tools/riscv64/kexec.series" "$R/boot/kexec-tools.series"
 	riscv64-linux-gnu-strip "$R/sbin/vmcore-dmesg"
 	install -m755 "$TOP/tests/guest/init" "$R/init"
 	local t

@@ -49,11 +49,27 @@ if [ "${SUITE:-main}" = extended ]; then
 	case " $EXTRA_KERNELS " in *-platforms" "*) platforms_rootfs=1 ;; esac
 fi
 
+# Debian's own 6.12 kernel as kernel A (`build = "debian"`, mainline's
+# extended suite): downloaded by make setup (SUITE=extended), not built;
+# <kernel>-debian holds it for each column, whose kernel is then B.
+debian_a() {
+	local img=$CACHE/debian-riscv64/out/kernels/Image-debian-6.12 k
+	[ -f "$img" ] || die "no $img (SUITE=extended make setup fetches Debian's kernel)"
+	for k in $kernels; do
+		mkdir -p "$KOUT/$k-debian/arch/riscv/boot"
+		cmp -s "$img" "$KOUT/$k-debian/arch/riscv/boot/Image" || cp "$img" "$KOUT/$k-debian/arch/riscv/boot/Image"
+	done
+	echo "kernel A for the debian rows: $(basename "$img") ($(du -h "$img" | cut -f1)), as$(printf ' %s-debian' $kernels)"
+}
+
 log "base $BASE (Linux $KSERIES): kernels ${kernels:-none}, baseline ${baseline:-none}, load-only ${LOADONLY:-none}, feature:${EXTRA_KERNELS:- none}"
 "$TOP/scripts/stage-kernel.sh"
 for k in $kernels $baseline $LOADONLY $EXTRA_KERNELS; do
 	"$TOP/scripts/build-kernel.sh" "$k"
 done
+if [ "${SUITE:-main}" = extended ] && [ "$BASE" = mainline ]; then
+	step "Debian's 6.12 kernel as kernel A (downloaded)" debian_a
+fi
 if [ "$what" = rootfs ]; then
 	# shellcheck disable=SC2086
 	"$TOP/scripts/build-rootfs.sh" $kernels

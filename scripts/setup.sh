@@ -157,9 +157,15 @@ busybox() {
 	file "$out"
 }
 
+# kexec_tools: the guest's kexec and vmcore-dmesg, kexec-tools from sid
+# with the project's kexec-tools series (kexec-tools/*.diff: the RISC-V
+# crash dump header; make patches renders it as mails). Rebuilt when the
+# series changes (a hash of it beside the binary).
 kexec_tools() {
-	local out=$CACHE/tools/riscv64/kexec src v
-	[ -x "$out" ] && [ -x "${out%/*}/vmcore-dmesg" ] && { echo "kexec-tools cached"; return; }
+	local out=$CACHE/tools/riscv64/kexec src v d stamp
+	stamp=$(cat "$TOP"/kexec-tools/*.diff | sha256sum | cut -c1-16)
+	[ -x "$out" ] && [ -x "${out%/*}/vmcore-dmesg" ] && [ "$(cat "$out.series" 2>/dev/null)" = "$stamp" ] &&
+		{ echo "kexec-tools cached (series $stamp)"; return; }
 	deb_src_orig kexec-tools sid
 	src=$CACHE/build-kexec-tools
 	rm -rf "$src" && mkdir -p "$src"
@@ -169,6 +175,10 @@ kexec_tools() {
 	printf '%s\n%s\n' "$KEXEC_TOOLS_MIN" "$v" | sort -V -C ||
 		die "kexec-tools $v has no RISC-V support (need >= $KEXEC_TOOLS_MIN)"
 	[ -d kexec/arch/riscv ] || die "kexec-tools $v source has no kexec/arch/riscv"
+	for d in "$TOP"/kexec-tools/*.diff; do
+		patch -s -p1 <"$d" || die "$(basename "$d") does not apply to kexec-tools $v"
+	done
+	echo "kexec-tools $v + $(ls "$TOP"/kexec-tools/*.diff | wc -l) patches of kexec-tools/"
 	./configure -q --host=riscv64-linux-gnu LDFLAGS=-static \
 		--without-lzma --without-zlib --without-xen
 	make -s -j"$(nproc)"
@@ -176,6 +186,7 @@ kexec_tools() {
 	cp build/sbin/kexec "$out"
 	# The capture kernel reads A's log from /proc/vmcore with it.
 	cp build/sbin/vmcore-dmesg "${out%/*}/vmcore-dmesg"
+	echo "$stamp" >"$out.series"
 	file "$out"
 }
 
@@ -234,11 +245,13 @@ step "bindgen-cli $BINDGEN_VERSION (cargo)" bindgen
 step "linux-source-7.2 $LINUX_72_VERSION (.deb, sid, mainline base)" linux_source 7.2 "$LINUX_72_VERSION"
 step "linux-source-6.12 (.deb, bookworm, LTS base)" linux_source 6.12
 step "busybox (static, riscv64)" busybox
-step "kexec-tools and vmcore-dmesg (static, riscv64)" kexec_tools
+step "kexec-tools and vmcore-dmesg (static, riscv64, with kexec-tools/)" kexec_tools
 step "EDK2 UEFI firmware for QEMU virt (qemu-efi-riscv64, sid, architecture all)" edk2
 # Debian's own riscv64 makedumpfile and kexec-tools for the guest, as a
 # distribution's kdump runs them (private apt state; nothing installed).
-"$TOP/scripts/debian-userland.sh"
+# The extended suite also boots Debian's own 6.12 kernel (its Image).
+DEBIAN_KERNEL=${DEBIAN_KERNEL:-$([ "${SUITE:-main}" = extended ] && echo 1 || echo 0)} \
+	"$TOP/scripts/debian-userland.sh"
 # crash is read by the extended suite only (make check-extended).
 if [ "${SUITE:-main}" = extended ]; then
 	step "crash $CRASH_VERSION for riscv64 dumps (host build, with gdb)" crash_tool

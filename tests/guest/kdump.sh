@@ -24,6 +24,8 @@ case $(arg stage) in
 	khart=$(cpu_hart "${cpu:-0}")
 	cmd="$(next_cmdline khart="$khart") maxcpus=1"
 	kexec=kexec
+	# The project's build carries the kexec-tools/ series (its hash).
+	echo "RVK-KEXEC $(kexec --version 2>&1 | head -1) series=$(cat /boot/kexec-tools.series 2>/dev/null || echo none)"
 	if [ "$(arg kexec)" = debian ]; then
 		kexec=kexec-debian
 		echo "RVK-KEXEC-DEBIAN $(kexec-debian --version 2>&1 | head -1) ($(grep '^kexec-tools=' /boot/debian-versions.txt | cut -d' ' -f1,2))"

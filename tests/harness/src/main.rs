@@ -344,7 +344,7 @@ fn run_one(
         Some(c) => format!("console={c} rvk.console={c}"),
     };
     let append = format!(
-        "{console} earlycon {} rvk.scenario={} rvk.stage=1 rvk.marker={marker} {} {}",
+        "{console} earlycon {} rvk.scenario={} rvk.stage=1 rvk.marker={marker} rvk.column={kernel} {} {}",
         defaults.3,
         s.script.as_deref().unwrap_or(&s.name),
         s.append,
