@@ -77,7 +77,8 @@ checkpatch() {
 	[ -x "$KTREE/scripts/checkpatch.pl" ] || die "no staged kernel tree for checkpatch.pl (make stage)"
 	for p in "$OUT"/0*.patch; do
 		[ "$(basename "$p")" = 0000-cover-letter.patch ] && continue
-		out=$(perl "$KTREE/scripts/checkpatch.pl" --no-tree --strict -q --ignore "$IGNORE" "$p" 2>&1 || true)
+		# (From $W: checkpatch leaves a .checkpatch-camelcase file in its cwd.)
+		out=$(cd "$W" && perl "$KTREE/scripts/checkpatch.pl" --no-tree --strict -q --ignore "$IGNORE" "$p" 2>&1 || true)
 		printf '  %-66s %s\n' "$(basename "$p")" \
 			"$(echo "$out" | grep -E '^total:' | cut -d, -f1-3 || echo 'total: 0 errors, 0 warnings, 0 checks')"
 		if echo "$out" | grep -qE '^(ERROR|WARNING|CHECK):'; then
