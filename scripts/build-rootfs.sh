@@ -4,7 +4,8 @@
 # ROOTFS names it ($KOUT/$ROOTFS.cpio). Kernels that are only ever B or
 # the capture kernel: CAPTURE_IMAGES adds their ELF (kexec -s -p; the
 # extended suite's c-dump), NEXT_IMAGES their Image and ELF (the platforms
-# builds, in rootfs-platforms).
+# builds, in rootfs-platforms); DEBIAN_IMAGE= a kernel Image not built
+# here, as /boot/Image-debian (Debian's, in rootfs-debian).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -79,6 +80,9 @@ assemble() {
 		[ -f "$KOUT/$k/Image.elf" ] || die "kernel '$k' is not built"
 		cp "$KOUT/$k/Image.elf" "$R/boot/Image-$k.elf"
 	done
+	if [ -n "${DEBIAN_IMAGE:-}" ]; then
+		cp "$DEBIAN_IMAGE" "$R/boot/Image-debian"
+	fi
 	for k in ${NEXT_IMAGES-}; do
 		[ -f "$KOUT/$k/Image.elf" ] || die "kernel '$k' is not built"
 		cp "$KOUT/$k/arch/riscv/boot/Image" "$R/boot/Image-$k"
@@ -86,7 +90,7 @@ assemble() {
 	done
 	(cd "$R" && find . -print | sort | cpio -o -H newc --owner=0:0 --quiet) >"$OUT.tmp"
 	mv "$OUT.tmp" "$OUT"
-	echo "$OUT: $(du -h "$OUT" | cut -f1), $BASE kernels: ${kernels[*]} ${LOADONLY-} ${CAPTURE_IMAGES-} ${NEXT_IMAGES-}"
+	echo "$OUT: $(du -h "$OUT" | cut -f1), $BASE kernels: ${kernels[*]} ${LOADONLY-} ${CAPTURE_IMAGES-} ${NEXT_IMAGES-}${DEBIAN_IMAGE:+ debian}"
 }
 
 step "guest initramfs $ROOTFS ($BASE)" assemble

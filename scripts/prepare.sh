@@ -77,4 +77,11 @@ if [ "$what" = rootfs ]; then
 		ROOTFS=rootfs-platforms CAPTURE_IMAGES= NEXT_IMAGES="rust-platforms c-platforms" \
 			"$TOP/scripts/build-rootfs.sh" $kernels
 	fi
+	# The debian rows (`rootfs = "debian"`): Debian's kernel as A, or as
+	# B (/boot/Image-debian), beside ours.
+	if [ "${SUITE:-main}" = extended ] && [ "$BASE" = mainline ]; then
+		ROOTFS=rootfs-debian CAPTURE_IMAGES= LOADONLY= \
+			DEBIAN_IMAGE=$CACHE/debian-riscv64/out/kernels/Image-debian-6.12 \
+			"$TOP/scripts/build-rootfs.sh" $kernels
+	fi
 fi
