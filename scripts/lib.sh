@@ -77,12 +77,13 @@ pristine_worktree() {
 	echo "$t"
 }
 
-# base_hunks: the hunks of $BASE in series order. hunks/NAME applies to both
-# bases unless hunks/$BASE/NAME replaces it; hunks/$BASE/ may add its own.
+# base_hunks: the hunks of $BASE in series order (byte order of the names,
+# whatever the locale). hunks/NAME applies to both bases unless
+# hunks/$BASE/NAME replaces it; hunks/$BASE/ may add its own.
 base_hunks() {
 	(cd "$TOP" && for f in hunks/*.patch "hunks/$BASE"/*.patch; do
 		[ -e "$f" ] && basename "$f"
-	done | sort -u | while read -r n; do
+	done | LC_ALL=C sort -u | while read -r n; do
 		if [ -e "hunks/$BASE/$n" ]; then echo "hunks/$BASE/$n"; else echo "hunks/$n"; fi
 	done)
 }
