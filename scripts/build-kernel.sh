@@ -5,13 +5,14 @@
 # vmlinux to load), each optionally with a configuration feature:
 # <kind>-<feature> (kfile: kexec_file_load only, no CPU hotplug asked for;
 # cfi: kCFI; gcc: built with Debian's riscv64-linux-gnu-gcc instead of
-# LLVM, without Rust). Output: $KOUT/<variant>/. A stamp keyed by the config
-# fragments, the tree and the toolchain skips the whole step when nothing
-# changed (a warm run then costs no tinyconfig, merge or no-op make).
+# LLVM, without Rust; rv32: a riscv32 kernel, without Rust). Output:
+# $KOUT/<variant>/. A stamp keyed by the config fragments, the tree and the
+# toolchain skips the whole step when nothing changed (a warm run then
+# costs no tinyconfig, merge or no-op make).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-variant=${1:?usage: build-kernel.sh rust|c|stock|norel[-kfile|-cfi|-gcc|-dump|-debug]}
+variant=${1:?usage: build-kernel.sh rust|c|stock|norel[-kfile|-cfi|-gcc|-dump|-debug|-rv32]}
 kind=${variant%%-*}
 feature=${variant#"$kind"}
 feature=${feature#-}
@@ -106,15 +107,19 @@ LDS
 	llvm-readelf -l "$O/Image.elf" | grep -c LOAD | sed 's/^/PT_LOAD segments in Image.elf: /'
 }
 
-if [ "$(cat "$O/.rvk-stamp" 2>/dev/null)" = "$stamp_key" ] && [ -f "$O/Image.elf" ]; then
+# (rv32 has no kexec_file_load to load the wrapped ELF with.)
+wrapped=$O/Image.elf
+[ "$feature" != rv32 ] || wrapped=$O/arch/riscv/boot/Image
+if [ "$(cat "$O/.rvk-stamp" 2>/dev/null)" = "$stamp_key" ] && [ -f "$wrapped" ]; then
 	log "$BASE $variant kernel up to date (stamp $stamp_key): $(cat "$O/include/config/kernel.release")"
 	exit 0
 fi
 rm -f "$O/.rvk-stamp"
 # A feature variant starts from a copy of its kind's build: what the
 # feature's options do not touch is not built twice.
-# (Not across compilers: a GCC build shares no object with an LLVM one.)
-if [ -n "$feature" ] && [ "$feature" != gcc ] && [ ! -e "$O/vmlinux" ] && [ -e "$KOUT/$kind/vmlinux" ]; then
+# (Not across compilers or word sizes: a GCC or rv32 build shares no
+# object with an LLVM rv64 one.)
+if [ -n "$feature" ] && [ "$feature" != gcc ] && [ "$feature" != rv32 ] && [ ! -e "$O/vmlinux" ] && [ -e "$KOUT/$kind/vmlinux" ]; then
 	step "seed $BASE $variant from the $kind build" cp -a "$KOUT/$kind/." "$O/"
 	rm -f "$O/.rvk-stamp"
 fi
@@ -127,5 +132,5 @@ if [ "$variant" = c ] && [ ! -e "$O/vmlinux" ] && [ -e "$KOUT/rust/vmlinux" ]; t
 fi
 step "configure $BASE $variant kernel (tinyconfig + ${frags[*]##*/})" configure
 step "build $BASE $variant kernel (Image vmlinux)" build
-step "wrap $BASE $variant Image as a one-segment ELF" wrap
+[ "$feature" = rv32 ] || step "wrap $BASE $variant Image as a one-segment ELF" wrap
 echo "$stamp_key" >"$O/.rvk-stamp"

@@ -5,8 +5,8 @@
 # With SUITE=extended: the feature kernels of `make check-extended` instead
 # (dump: DWARF and a virtio disk, for crash(8); gcc: built with GCC, as
 # distribution kernels are; debug: KASAN and the other checkers, and
-# platforms: ACPI and SiFive, mainline only) and its initramfs,
-# rootfs-extended.
+# platforms: ACPI and SiFive; rv32: riscv32 kernels; mainline only) and
+# its initramfs, rootfs-extended.
 # Usage: [SUITE=extended] BASE=mainline|lts scripts/prepare.sh kernels|rootfs
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -38,7 +38,7 @@ if [ "${SUITE:-main}" = extended ]; then
 	if [ -z "${EXTENDED_KERNELS+set}" ]; then
 		EXTENDED_KERNELS="rust-dump c-dump stock-dump c-gcc stock-gcc"
 		EXTENDED_KERNELS="$EXTENDED_KERNELS$feature_kernels"
-		[ "$BASE" != mainline ] || EXTENDED_KERNELS="$EXTENDED_KERNELS rust-debug c-debug$platforms"
+		[ "$BASE" != mainline ] || EXTENDED_KERNELS="$EXTENDED_KERNELS rust-debug c-debug$platforms c-rv32 stock-rv32"
 	fi
 	EXTRA_KERNELS=$EXTENDED_KERNELS
 	# (CAPTURE_IMAGES= empty: a run of the extended scenarios that need
@@ -63,6 +63,24 @@ debian_a() {
 	echo "kernel A for the debian rows: $(basename "$img") ($(du -h "$img" | cut -f1)), as$(printf ' %s-debian' $kernels)"
 }
 
+# The rv32 rows (`rootfs = "rv32"`): Debian has no riscv32 C library, so
+# /init is tests/guest/rv32/init.c, freestanding; it kexecs into c-rv32's
+# Image with an initramfs of itself alone.
+rv32_rootfs() {
+	local r=$KOUT/rootfs-rv32 img=$KOUT/c-rv32/arch/riscv/boot/Image
+	[ -f "$img" ] || die "no $img (the c-rv32 kernel)"
+	rm -rf "$r" && mkdir -p "$r/boot" "$r/next"
+	clang --target=riscv32-unknown-elf -march=rv32imac -mabi=ilp32 -mno-relax \
+		-ffreestanding -fno-builtin -nostdlib -static -O2 -Wall -Wextra -Werror \
+		-fuse-ld=lld -Wl,-e,_start -o "$r/init" "$TOP/tests/guest/rv32/init.c"
+	cp "$r/init" "$r/next/init"
+	(cd "$r/next" && echo init | cpio -o -H newc --owner=0:0 --quiet) >"$r/boot/initrd-next.cpio"
+	rm -rf "$r/next"
+	cp "$img" "$r/boot/Image"
+	(cd "$r" && find . -print | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet) >"$KOUT/rootfs-rv32.cpio"
+	echo "rootfs-rv32.cpio: $(du -h "$KOUT/rootfs-rv32.cpio" | cut -f1) (init $(stat -c %s "$r/init") B, B = c-rv32)"
+}
+
 log "base $BASE (Linux $KSERIES): kernels ${kernels:-none}, baseline ${baseline:-none}, load-only ${LOADONLY:-none}, feature:${EXTRA_KERNELS:- none}"
 "$TOP/scripts/stage-kernel.sh"
 for k in $kernels $baseline $LOADONLY $EXTRA_KERNELS; do
@@ -78,6 +96,7 @@ if [ "$what" = rootfs ]; then
 		ROOTFS=rootfs-platforms CAPTURE_IMAGES= LOADONLY= NEXT_IMAGES="rust-platforms c-platforms" \
 			"$TOP/scripts/build-rootfs.sh" $kernels
 	fi
+	case " $EXTRA_KERNELS " in *" c-rv32 "*) step "guest initramfs rootfs-rv32 ($BASE)" rv32_rootfs ;; esac
 	# The debian rows (`rootfs = "debian"`): Debian's kernel as A, or as
 	# B (/boot/Image-debian), beside ours.
 	if [ "${SUITE:-main}" = extended ] && [ "$BASE" = mainline ]; then

@@ -73,6 +73,19 @@ struct Outcome {
     log: PathBuf,
 }
 
+/// `size` bytes of `word` (little-endian) repeated, into `path`.
+fn write_fill(path: &Path, size: u64, word: u32) -> std::io::Result<()> {
+    let chunk: Vec<u8> = word.to_le_bytes().iter().copied().cycle().take(1 << 20).collect();
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64);
+        f.write_all(&chunk[..n as usize])?;
+        left -= n;
+    }
+    f.flush()
+}
+
 /// Removes its file, if any, when dropped.
 struct RemoveOnDrop(Option<PathBuf>);
 
@@ -350,7 +363,11 @@ fn run_one(
         s.append,
         std::env::var("RVK_APPEND").unwrap_or_default()
     );
-    let mut cmd = Command::new("qemu-system-riscv64");
+    let qemu = match s.qemu_binary() {
+        Ok(q) => q,
+        Err(why) => return Outcome::failed(&log, why),
+    };
+    let mut cmd = Command::new(qemu);
     // With UEFI, OpenSBI jumps to EDK2 in pflash0, which loads -kernel and
     // -initrd from fw_cfg; acpi=off (unless the scenario asks for ACPI):
     // EDK2 then passes QEMU's device tree.
@@ -414,6 +431,21 @@ fn run_one(
             .arg("-drive")
             .arg(format!("if=pflash,format=raw,unit=1,file={}", vars.display()));
     }
+    // The fill pattern, written for the run and removed after it (QEMU's
+    // generic loader copies it into guest RAM at reset).
+    let fill = logs.join(format!("{}.{base}.{kernel}.fill", s.name));
+    let _fill_guard = RemoveOnDrop(s.fill.is_some().then(|| fill.clone()));
+    match s.fill_spec() {
+        Ok(None) => {}
+        Ok(Some((addr, size, word))) => {
+            if let Err(e) = write_fill(&fill, size, word) {
+                return Outcome::failed(&log, format!("cannot write {}: {e}", fill.display()));
+            }
+            cmd.arg("-device")
+                .arg(format!("loader,file={},addr={addr:#x},force-raw=on", fill.display()));
+        }
+        Err(why) => return Outcome::failed(&log, why),
+    }
     let mut logf = std::fs::File::create(&log).ok();
     if let Some(f) = logf.as_mut() {
         let _ = writeln!(f, "# {cmd:?}");
@@ -421,7 +453,7 @@ fn run_one(
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
-            out.why = format!("cannot start qemu-system-riscv64: {e}");
+            out.why = format!("cannot start {qemu}: {e}");
             return out;
         }
     };

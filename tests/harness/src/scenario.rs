@@ -115,6 +115,12 @@ pub struct Scenario {
     /// another board with its options when the first word has no `=`
     /// (e.g. `sifive_u`).
     pub machine: Option<String>,
+    /// `riscv32`: boot on `qemu-system-riscv32` (default `riscv64`).
+    pub arch: Option<String>,
+    /// Guest RAM that QEMU fills before the boot, `<address>:<size>:<word>`
+    /// (hex address, size with K/M/G, a 32-bit word repeated), e.g. RAM
+    /// that Linux never writes, to see whether anything executes it.
+    pub fill: Option<String>,
     /// The initramfs `out/rootfs-<rootfs>.cpio` instead of the suite's
     /// (e.g. `platforms`: the one that carries the platforms builds).
     pub rootfs: Option<String>,
@@ -212,6 +218,47 @@ impl Scenario {
             Some(other) => return Err(format!("unknown firmware {other:?} (edk2 or none)")),
         }
         Ok(machine)
+    }
+
+    /// The QEMU program for `arch`.
+    pub fn qemu_binary(&self) -> Result<&'static str, String> {
+        match self.arch.as_deref() {
+            None | Some("riscv64") => Ok("qemu-system-riscv64"),
+            Some("riscv32") => Ok("qemu-system-riscv32"),
+            Some(other) => Err(format!("unknown arch {other:?} (riscv64 or riscv32)")),
+        }
+    }
+
+    /// `fill` as (address, size in bytes, word).
+    pub fn fill_spec(&self) -> Result<Option<(u64, u64, u32)>, String> {
+        let Some(f) = self.fill.as_deref() else {
+            return Ok(None);
+        };
+        let bad = || format!("fill {f:?}: want <0xaddress>:<size[K|M|G]>:<0xword>");
+        let hex = |t: &str| t.strip_prefix("0x").and_then(|h| u64::from_str_radix(h, 16).ok());
+        let mut it = f.split(':');
+        let (Some(a), Some(z), Some(w), None) = (it.next(), it.next(), it.next(), it.next()) else {
+            return Err(bad());
+        };
+        let (num, unit) = z.split_at(z.find(|c: char| !c.is_ascii_digit()).unwrap_or(z.len()));
+        let shift = match unit {
+            "" => 0,
+            "K" => 10,
+            "M" => 20,
+            "G" => 30,
+            _ => return Err(bad()),
+        };
+        let size = num
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_mul(1 << shift))
+            .ok_or_else(bad)?;
+        let word = hex(w).and_then(|w| u32::try_from(w).ok()).ok_or_else(bad)?;
+        let addr = hex(a).ok_or_else(bad)?;
+        if size == 0 || size % 4 != 0 {
+            return Err(bad());
+        }
+        Ok(Some((addr, size, word)))
     }
 
     /// Why the scenario is expected to fail on `kernel` of `base`, if it is.
@@ -406,6 +453,23 @@ mod tests {
         assert_eq!(m(Some("sifive_u"), None).unwrap(), "sifive_u");
         assert!(m(None, Some("uboot")).is_err());
         assert!(m(Some("sifive_u"), Some("edk2")).is_err());
+    }
+
+    #[test]
+    fn arch_and_fill() {
+        let mut s = scenario(&[]);
+        assert_eq!(s.qemu_binary().unwrap(), "qemu-system-riscv64");
+        assert_eq!(s.fill_spec().unwrap(), None);
+        s.arch = Some("riscv32".into());
+        s.fill = Some("0xc0000000:1G:0x0000006f".into());
+        assert_eq!(s.qemu_binary().unwrap(), "qemu-system-riscv32");
+        assert_eq!(s.fill_spec().unwrap(), Some((0xc000_0000, 1 << 30, 0x6f)));
+        s.arch = Some("arm".into());
+        assert!(s.qemu_binary().is_err());
+        for bad in ["c0000000:1G:0x6f", "0xc0000000:1T:0x6f", "0x0:99999999999G:0x6f", "0xc0000000:1G:0x100000000", "0xc0000000:3:0x6f", "0x1:1G"] {
+            s.fill = Some(bad.into());
+            assert!(s.fill_spec().is_err(), "{bad}");
+        }
     }
 
     #[test]
