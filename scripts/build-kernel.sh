@@ -124,8 +124,8 @@ if [ -n "$feature" ] && [ "$feature" != gcc ] && [ "$feature" != rv32 ] && [ ! -
 	rm -f "$O/.rvk-stamp"
 fi
 # c is rust with the Rust switch off, from the same tree and flags: only
-# what that switch (and KUnit) touches is built again (6.12: 60 s instead
-# of 301 s from scratch).
+# what that switch touches is built again (6.12: 60 s instead of 301 s
+# from scratch; mainline's c has KUnit too, rvkexec-mainline-c.config).
 if [ "$variant" = c ] && [ ! -e "$O/vmlinux" ] && [ -e "$KOUT/rust/vmlinux" ]; then
 	step "seed $BASE c from the rust build" cp -a "$KOUT/rust/." "$O/"
 	rm -f "$O/.rvk-stamp"
