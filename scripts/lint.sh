@@ -15,10 +15,14 @@ clippy() {
 	cp "$KOUT/rust/.config" "$L/.config"
 	# shellcheck disable=SC2046
 	make -s -C "$KTREE" $(kmake_vars) O="$L" olddefconfig
+	# Always compile the object again: clippy speaks only while it builds.
+	rm -f "$L/arch/riscv/kernel/machine_kexec_rust.o"
 	# shellcheck disable=SC2046
 	make -C "$KTREE" $(kmake_vars) O="$L" -j3 CLIPPY=1 \
 		arch/riscv/kernel/machine_kexec_rust.o 2>&1 | tee "$L/clippy.log" | grep -E '^(warning|error)' || true
 	! grep -qE '^(warning|error)' "$L/clippy.log" || die "clippy is not clean (see $L/clippy.log)"
+	grep -qE 'CLIPPY.*arch/riscv/kernel/machine_kexec_rust\.o' "$L/clippy.log" ||
+		die "clippy did not run on machine_kexec_rust.o (see $L/clippy.log)"
 	echo "clippy: clean"
 }
 step "clippy on $BASE arch/riscv/kernel/machine_kexec_rust.o" clippy

@@ -176,7 +176,8 @@ cover() {
 		# shellcheck disable=SC2046
 		(cd "$T" && perl scripts/get_maintainer.pl --no-git --no-git-fallback 2>/dev/null \
 			$(ls "$OUT"/0*.patch | grep -v cover-letter)) | sed 's/^/  /'
-		if [ -f "$TOP/out/check.txt" ]; then
+		# Only a whole run's table (both bases), not one of a few rows.
+		if grep -qE '^running [0-9]+ scenario rows on mainline,lts ' "$TOP/out/check.txt" 2>/dev/null; then
 			echo
 			echo "Test table (make check, scenario x kernel):"
 			sed -n "/^scenario /,/ passed, /p" "$TOP/out/check.txt" | cut -c1-90 | sed 's/^/  /'
@@ -202,18 +203,24 @@ PY
 # mails); then one mbox, out/patches/$BASE/series.mbox, which am_check
 # applies as a maintainer would.
 mail() {
-	local p to cc
+	local p to cc d
+	# get_maintainer.pl reads the diff only: its keyword (K:) entries then
+	# match the code, not words of the message ("clang", "Rust"); the
+	# message's own Cc: trailers are added below.
+	d=$(mktemp)
 	for p in "$OUT"/0*.patch; do
 		[ "$(basename "$p")" = 0000-cover-letter.patch ] && continue
+		sed -n '/^diff --git /,$p' "$p" >"$d"
 		to=$(cd "$T" && perl scripts/get_maintainer.pl --no-git --no-git-fallback --no-rolestats \
-			--no-l --no-r "$p" 2>/dev/null | paste -sd'|')
+			--no-l --no-r "$d" 2>/dev/null | paste -sd'|')
 		cc=$(cd "$T" && perl scripts/get_maintainer.pl --no-git --no-git-fallback --no-rolestats \
-			--no-m "$p" 2>/dev/null | paste -sd'|')
+			--no-m "$d" 2>/dev/null | paste -sd'|')
 		printf '%s\t%s\t%s\n' "$(basename "$p")" "$to" "$cc"
 	done >"$OUT/.recipients"
-	python3 - "$OUT" "$(git -C "$T" rev-parse --short=12 series)" <<'PY'
+	rm -f "$d"
+	python3 - "$OUT" "$(git -C "$T" rev-parse --short=12 series)" "$BASE" <<'PY'
 import email, email.utils, os, re, sys
-out, tag = sys.argv[1], sys.argv[2]
+out, tag, base = sys.argv[1], sys.argv[2], sys.argv[3]
 rcpt = {}
 for line in open(os.path.join(out, ".recipients")):
     name, to, cc = line.rstrip("\n").split("\t")
@@ -227,7 +234,22 @@ def fold(name, addrs):
 def split(s):
     return [a for _, a in email.utils.getaddresses([s]) if a]
 def names(s):
-    return [email.utils.formataddr(x) for x in email.utils.getaddresses([s]) if x[1]]
+    # A trailer's "# ..." comment (Cc: stable@vger.kernel.org # needs ...)
+    # is not an address; each address once, whatever name comes with it.
+    s = ", ".join(p.split("#")[0] for p in s.split(","))
+    seen, res = set(), []
+    for n, a in email.utils.getaddresses([s]):
+        if not a:
+            continue
+        if not re.fullmatch(r"[^@\s#<>\"]+@[^@\s#<>\"]+\.[a-z]+", a, re.I):
+            sys.exit(f"not a mail address: {a!r}")
+        if a.lower() not in seen:
+            seen.add(a.lower())
+            res.append(email.utils.formataddr((n, a)))
+    return res
+def merge(into, more):
+    have = {email.utils.parseaddr(x)[1].lower() for x in into}
+    into += [x for x in more if email.utils.parseaddr(x)[1].lower() not in have]
 every_to, every_cc = [], []
 texts = {}
 for i, f in enumerate(files):
@@ -243,20 +265,31 @@ for f in files:
         head = head.replace(f"<{old}>", f"<{new}>")
     if f.startswith("0000-"):
         to = cc = None
+    elif base == "lts":
+        # Not a series to send: the stable backports go to stable once
+        # their upstream commits exist, each naming its commit first.
+        if re.search(r"^Cc: stable@", body, re.M):
+            body = "commit @UPSTREAM@ upstream.\n\n" + body
     else:
         to, cc = rcpt[f]
         trailers = re.findall(r"^Cc: (.*)$", body, re.M)
         cc = ", ".join(names(", ".join([cc] + trailers)))
         if not to:
             sys.exit(f"{f}: get_maintainer.pl names no maintainer")
-        every_to += [a for a in names(to) if a not in every_to]
-        every_cc += [a for a in names(cc) if a not in every_cc]
-        head += "\n" + fold("To", names(to)) + "\n" + fold("Cc", names(cc))
+        to_l = names(to)
+        cc_l = [a for a in names(cc) if a not in to_l]
+        merge(every_to, to_l)
+        merge(every_cc, cc_l)
+        head += "\n" + fold("To", to_l) + "\n" + fold("Cc", cc_l)
     texts[f] = (head, body)
 cover = files[0]
 head, body = texts[cover]
-cc = [a for a in every_cc if a not in every_to]
-head += "\n" + fold("To", every_to) + "\n" + fold("Cc", cc)
+cc = []
+merge(cc, every_to)
+merge(cc, every_cc)
+cc = cc[len(every_to):]
+if base != "lts":
+    head += "\n" + fold("To", every_to) + "\n" + fold("Cc", cc)
 texts[cover] = (head, body)
 cover_id = re.search(r"^Message-ID: (<[^>]*>)", head, re.M | re.I).group(1)
 for f in files:
@@ -274,8 +307,12 @@ print(f"cover letter: To {len(every_to)}, Cc {len(cc)}")
 for f in files[1:]:
     h = texts[f][0]
     msg = email.message_from_string(h + "\n\n")
-    to, cc = split(msg["To"]), split(msg["Cc"] or "")
-    print(f"  {f[:4]} To: {', '.join(to)[:60]} (+{len(cc)} Cc)")
+    to, cc = split(msg["To"] or ""), split(msg["Cc"] or "")
+    if base == "lts":
+        up = "commit @UPSTREAM@ upstream." in texts[f][1]
+        print(f"  {f[:4]} not addressed (6.12 backport){', commit <id> upstream to fill in' if up else ''}")
+    else:
+        print(f"  {f[:4]} To: {', '.join(to)[:60]} (+{len(cc)} Cc)")
 PY
 }
 
