@@ -215,18 +215,24 @@ def touched_files():
     return sorted(out)
 
 
-def lint_objects(row, tree, odir, files):
+def lint_objects(row, tree, odir, files, objs=None):
     """W=1 and sparse (C=2) on the objects of the touched files this
-    configuration builds (a rust/helpers/ file is part of helpers.o)."""
+    configuration builds (a rust/helpers/ file is part of helpers.o), or on
+    `objs` (the series' list, on a pristine tree not built whole: those of
+    them whose source it has)."""
     if not shutil.which("sparse", path=PATH):
         die("sparse is not installed (make setup installs it)")
-    objs = set()
-    for f in files:
-        if f.startswith("rust/helpers/") and f.endswith(".c"):
-            f = "rust/helpers/helpers.c"
-        if f.endswith((".c", ".rs", ".S")) and (odir / (f.rsplit(".", 1)[0] + ".o")).exists():
-            objs.add(f.rsplit(".", 1)[0] + ".o")
-    objs = sorted(objs)
+    if objs is not None:
+        objs = sorted(o for o in objs
+                      if any((Path(tree) / (o[:-2] + ext)).exists() for ext in (".c", ".S", ".rs")))
+    else:
+        objs = set()
+        for f in files:
+            if f.startswith("rust/helpers/") and f.endswith(".c"):
+                f = "rust/helpers/helpers.c"
+            if f.endswith((".c", ".rs", ".S")) and (odir / (f.rsplit(".", 1)[0] + ".o")).exists():
+                objs.add(f.rsplit(".", 1)[0] + ".o")
+        objs = sorted(objs)
     if not objs:
         return objs, collections.Counter()
     logf = odir / "lint.log"
@@ -242,12 +248,14 @@ def lint_objects(row, tree, odir, files):
                                       if any(k.startswith(f) for f in files)})
 
 
-def build_one(row, which, tree):
-    """Configure and build row on tree; return the result dict (cached)."""
+def build_one(row, which, tree, build=True, lint_objs=None):
+    """Configure and build row on tree; return the result dict (cached).
+    build=False (a pristine tree whose series build printed no warning, so
+    none can be new): configure only, and lint `lint_objs` when given."""
     odir = MOUT / row["name"] / which
     targets = row.get("targets", [])
     key_src = json.dumps([row, [p.read_text() for p in frag_paths(row)], tree_id(tree),
-                          make_vars(row), toolchain(row)], sort_keys=True)
+                          make_vars(row), toolchain(row), build, lint_objs], sort_keys=True)
     key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
     mode = "guard" if GUARD else "full"
     res_file = odir / "result.json"
@@ -272,6 +280,13 @@ def build_one(row, which, tree):
     if row.get("kconfig_only") or (problems and which == "series"):
         res.update(result="kconfig " + ("FAIL" if problems else "ok"), time=0, errors=len(problems),
                    warnings=dict(collections.Counter(kwarn)))
+    elif not build:
+        res.update(result="configured", time=0, errors=0,
+                   warnings=dict(norm_warnings("\n".join(kwarn), [tree, str(odir)])))
+        if lint_objs:
+            objs, w = lint_objects(row, tree, odir, touched_files(), lint_objs)
+            res["lint_objects"] = objs
+            res["lint"] = dict(w)
     else:
         log(f"    build {' '.join(targets)} ({row['arch']}, {row['cc']})")
         logf = odir / "build.log"
@@ -287,7 +302,7 @@ def build_one(row, which, tree):
             objs, w = lint_objects(row, tree, odir, touched_files())
             res["lint_objects"] = objs
             res["lint"] = dict(w)
-    if res["result"] in ("ok", "kconfig ok"):
+    if res["result"] in ("ok", "kconfig ok", "configured"):
         # A failure is not kept: it may be the machine's (out of memory).
         res_file.write_text(json.dumps(res, indent=1))
     else:
@@ -352,7 +367,14 @@ def main():
         series = build_one(row, "series", KTREE)
         old = None
         if pristine and not row.get("kconfig_only") and not series["result"].startswith("kconfig"):
-            old = build_one(row, "pristine", pristine)
+            # The pristine build only tells new warnings from old ones: a
+            # series build without any has none new, and pristine is only
+            # configured (its resolved options are compared) and, when
+            # the series' W=1/sparse said something, linted on the same
+            # objects.
+            whole = series["result"] != "ok" or sum(series["warnings"].values()) > 0
+            lint = series.get("lint_objects") if series.get("lint") else None
+            old = build_one(row, "pristine", pristine, build=whole, lint_objs=None if whole else lint)
         table.append((row, series, old))
     lines = []
     hdr = f"{'config':24} {'arch':7} {'cc':5} {'options (RKFDSHVCUL EAY)':24} {'targets':13} {'result':13} {'time s':>9} {'err':>3} {'warn new/old':>12}"
@@ -365,7 +387,7 @@ def main():
             new = collections.Counter()
         lint_new = collections.Counter(s.get("lint", {})) - collections.Counter(o.get("lint", {}) if o else {})
         ok = (s["result"] in ("ok", "kconfig ok")) and not new and not lint_new
-        if o and o["result"] != "ok":
+        if o and o["result"] not in ("ok", "configured"):
             lines_extra = [f"    pristine build: {o['result']} (the same configuration without the series)"]
         else:
             lines_extra = []
@@ -376,7 +398,7 @@ def main():
                 if k != "RISCV_KEXEC_RUST" and sym(s["config"], k) != sym(o["config"], k):
                     lines_extra.append(f"    config differs from pristine: {k}={sym(s['config'], k)} (pristine {sym(o['config'], k)})")
         failed += not ok
-        tm = f"{s['time']}/{o['time']}" if o else f"{s['time']}"
+        tm = f"{s['time']}/{o['time'] if o['result'] != 'configured' else '-'}" if o else f"{s['time']}"
         warn = "-" if GUARD else f"{sum(new.values())}/{nold}"
         lines.append(f"{row['name']:24} {row['arch']:7} {row['cc']:5} {opts_str(s['config']):24} "
                      f"{' '.join(row.get('targets', ['-'])):13} {s['result']:13} {tm:>9} {s['errors']:>3} {warn:>12}")
@@ -391,7 +413,7 @@ def main():
         for p in s.get("kconfig", []):
             lines.append(f"    Kconfig: {p}")
     all_pw = [r for r in MATRIX["config"] if r.get("pairwise") and BASE in r.get("bases", ["mainline"])]
-    if not GUARD and not ONLY and all_pw:
+    if not GUARD and all_pw and {r["name"] for r in all_pw} <= {r["name"] for r, _, _ in table}:
         n, missing = pairwise_report([(r["name"], s) for r, s, o in table if r.get("pairwise")])
         lines.append(f"pairwise: {n} rows; {len(missing)} value pairs of "
                      f"{len(MATRIX['pairwise']['options'])} options not covered"

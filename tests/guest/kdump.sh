@@ -4,18 +4,28 @@
 # log out of it with vmcore-dmesg: it must hold the line A wrote to the
 # kernel log before the crash (with the run's marker) and A's panic. With
 # rvk.save=1 it then writes /proc/vmcore to the virtio disk /dev/vda, for
-# crash(8) on the host (tests/host/crash-vmcore.sh); rvk.next= names the
-# capture kernel (one with a virtio disk driver). rvk.makedumpfile=1: the
-# capture kernel also runs Debian's makedumpfile as a distribution's kdump
-# does (a dump filtered at -d 31, lzo-compressed, and --dump-dmesg).
+# crash(8) on the host (tests/host/crash-vmcore.sh), and with rvk.save=dump
+# makedumpfile's filtered dump instead (-c -d 31, or rvk.dumplevel=);
+# rvk.next= names the capture kernel (one with a virtio disk driver).
+# rvk.makedumpfile=1: the capture kernel also runs Debian's makedumpfile as
+# a distribution's kdump does (a dump filtered at -d 31, lzo-compressed,
+# and --dump-dmesg).
 # rvk.kexec=debian: stage 1 loads the crash kernel with Debian's own
 # kexec-tools (kexec-debian) instead of the project's build.
+
+# What makedumpfile said went wrong (its progress lines are \r-separated:
+# not that).
+mdf_error() { tr '\r' '\n' </tmp/mdf.log | grep -v -e '^ *$' -e '%\]' | head -4 | tr '\n' ' '; }
+
 case $(arg stage) in
 1)
 	grep -q 'Crash kernel' /proc/iomem || fail "no crashkernel= reservation"
 	# rvk.file=1: kexec_file_load (-s, the kernel builds the ELF core
 	# header), else kexec_load (-c, kexec-tools builds it).
+	# rvk.format=elf: kexec_load of the capture kernel's ELF (the one
+	# image of it the extended initramfs carries).
 	how=-c img=$(image Image)
+	[ "$(arg format)" = elf ] && img=$(image elf)
 	[ "$(arg file)" = 1 ] && how=-s img=$(image elf)
 	initrd=$(self_initrd)
 	cpu=$(arg cpu)
@@ -60,8 +70,7 @@ case $(arg stage) in
 		rc=0
 		makedumpfile -l -d 31 /proc/vmcore /tmp/dump >/tmp/mdf.log 2>&1 || rc=$?
 		ms=$(($(uptime_ms) - t0))
-		# (Its progress lines are \r-separated: not what went wrong.)
-		[ "$rc" = 0 ] || echo "RVK-MAKEDUMPFILE-ERROR $(tr '\r' '\n' </tmp/mdf.log | grep -v -e '^ *$' -e '%\]' | head -4 | tr '\n' ' ')"
+		[ "$rc" = 0 ] || echo "RVK-MAKEDUMPFILE-ERROR $(mdf_error)"
 		dump=$(stat -c %s /tmp/dump 2>/dev/null || echo 0)
 		# A kdump-compressed file starts with "KDUMP   "; filtered at
 		# -d 31 and compressed, it must be smaller than the vmcore.
@@ -73,7 +82,23 @@ case $(arg stage) in
 		makedumpfile --dump-dmesg /proc/vmcore /tmp/mdf-dmesg.txt >/tmp/mdf.log 2>&1 || rc=$?
 		echo "RVK-MAKEDUMPFILE-DMESG rc=$rc lines=$(cat /tmp/mdf-dmesg.txt 2>/dev/null | wc -l) A's line: $(grep -c "rvk-kernel-a-log $(arg marker)" /tmp/mdf-dmesg.txt 2>/dev/null)"
 	fi
-	if [ "$(arg save)" = 1 ]; then
+	if [ "$(arg save)" = dump ]; then
+		# A distribution's kdump: makedumpfile writes the filtered,
+		# zlib-compressed dump (-c, which crash(8) reads without lzo or
+		# zstd) straight to the disk (-f: the device exists); crash on
+		# the host opens what it wrote. rvk.dumplevel= (default 31, what
+		# distributions use) picks what it leaves out.
+		[ -b /dev/vda ] || fail "no /dev/vda to save the dump to"
+		level=$(arg dumplevel)
+		level=${level:-31}
+		t0=$(uptime_ms)
+		rc=0
+		makedumpfile -c -d "$level" -f /proc/vmcore /dev/vda >/tmp/mdf.log 2>&1 || rc=$?
+		sync
+		[ "$rc" = 0 ] || echo "RVK-MAKEDUMPFILE-ERROR $(mdf_error)"
+		sig=$(head -c 8 /dev/vda | tr -d ' ')
+		echo "RVK-DUMP-SAVED /dev/vda rc=$rc level=$level compression=zlib signature=${sig:-none} ms=$(($(uptime_ms) - t0))"
+	elif [ "$(arg save)" = 1 ]; then
 		[ -b /dev/vda ] || fail "no /dev/vda to save the dump to"
 		t0=$(uptime_ms)
 		# O_DIRECT: through the page cache the capture kernel's small

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reads kernel A's dump with crash(8) on the host: the capture kernel wrote
-# /proc/vmcore (an ELF core) to the start of its virtio disk, $RVK_DISK.
+# /proc/vmcore (an ELF core) or makedumpfile's filtered dump to the start of
+# its virtio disk, $RVK_DISK.
 # crash opens A's vmlinux ($RVK_VMLINUX, with DWARF) and the dump and runs
 # sys, log, bt and kmem -i; the RVK-CRASH lines say what they showed.
 set -uo pipefail
@@ -11,14 +12,24 @@ crash=$CACHE/tools/bin/crash-riscv64
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# The core ends where its last segment does; the rest of the disk is zeros.
-end=0
-while read -r type off _ _ filesz _; do
-	case $type in LOAD | NOTE) [ $((off + filesz)) -gt "$end" ] && end=$((off + filesz)) ;; esac
-done < <(llvm-readelf -l --wide "$RVK_DISK")
-[ "$end" -gt 0 ] || { echo "RVK-FAIL no ELF core header on the disk (llvm-readelf above)"; exit 1; }
-truncate -s "$end" "$RVK_DISK"
-echo "RVK-CRASH-DUMP vmcore=$end bytes ($(llvm-readelf -l --wide "$RVK_DISK" | grep -c ' LOAD ') PT_LOAD)"
+# The dump ends where its last part does; the rest of the disk is zeros.
+# An ELF core (/proc/vmcore as it is): where its last segment ends. A
+# kdump-compressed dump (makedumpfile's, rvk.save=dump): where its last
+# page, note or VMCOREINFO ends (tests/host/kdump-extent.py).
+if [ "$(head -c 8 "$RVK_DISK")" = "KDUMP   " ]; then
+	read -r end level pages stored < <("$(dirname "$0")/kdump-extent.py" "$RVK_DISK") ||
+		{ echo "RVK-FAIL not a readable kdump-compressed dump (above)"; exit 1; }
+	truncate -s "$end" "$RVK_DISK"
+	echo "RVK-CRASH-DUMP kdump=$end bytes (makedumpfile, dump level $level, $pages pages: $stored)"
+else
+	end=0
+	while read -r type off _ _ filesz _; do
+		case $type in LOAD | NOTE) [ $((off + filesz)) -gt "$end" ] && end=$((off + filesz)) ;; esac
+	done < <(llvm-readelf -l --wide "$RVK_DISK")
+	[ "$end" -gt 0 ] || { echo "RVK-FAIL no ELF core header on the disk (llvm-readelf above)"; exit 1; }
+	truncate -s "$end" "$RVK_DISK"
+	echo "RVK-CRASH-DUMP vmcore=$end bytes ($(llvm-readelf -l --wide "$RVK_DISK" | grep -c ' LOAD ') PT_LOAD)"
+fi
 
 # What crash loads first: the symbol table (".L0 " labels: patch 17).
 echo "RVK-CRASH-SYMS vmlinux=$(stat -c %s "$RVK_VMLINUX") bytes $(llvm-readelf -s --wide "$RVK_VMLINUX" |
