@@ -215,11 +215,15 @@ def touched_files():
     return sorted(out)
 
 
-def lint_objects(row, tree, odir, files, objs=None):
+def lint_objects(row, tree, odir, files, objs=None, strict=True):
     """W=1 and sparse (C=2) on the objects of the touched files this
     configuration builds (a rust/helpers/ file is part of helpers.o), or on
     `objs` (the series' list, on a pristine tree not built whole: those of
-    them whose source it has)."""
+    them whose source it has). strict=False: None when that build fails
+    (the caller then builds the tree whole). Returns the objects, the
+    warnings and whether sparse ran: kbuild skips it, with a make warning
+    only, when scripts/checker-valid.sh refuses it (7.2 needs
+    __typeof_unqual__, which Debian 12's sparse 0.6.4 lacks)."""
     if not shutil.which("sparse", path=PATH):
         die("sparse is not installed (make setup installs it)")
     if objs is not None:
@@ -234,18 +238,22 @@ def lint_objects(row, tree, odir, files, objs=None):
                 objs.add(f.rsplit(".", 1)[0] + ".o")
         objs = sorted(objs)
     if not objs:
-        return objs, collections.Counter()
+        return objs, collections.Counter(), True
     logf = odir / "lint.log"
     cmd = ["make", "-C", tree] + make_vars(row) + [f"O={odir}", "W=1", "C=2", "-j3"] + objs
     rc, _ = run_logged(cmd, logf)
     text = logf.read_text(errors="replace")
+    if rc and not strict:
+        log("    W=1/sparse of the touched objects on a tree only configured failed: building it whole")
+        return None
     if rc:
         print("\n".join(error_lines(text)[:10]))
         die(f"{row['name']}: W=1/sparse build of the touched objects failed ({logf})")
     w = norm_warnings(text, [tree, str(odir)])
+    sparse_ran = "is not available or not up to date" not in text
     # Only what is said about the touched files themselves (headers included).
     return objs, collections.Counter({k: n for k, n in w.items()
-                                      if any(k.startswith(f) for f in files)})
+                                      if any(k.startswith(f) for f in files)}), sparse_ran
 
 
 def build_one(row, which, tree, build=True, lint_objs=None):
@@ -255,7 +263,8 @@ def build_one(row, which, tree, build=True, lint_objs=None):
     odir = MOUT / row["name"] / which
     targets = row.get("targets", [])
     key_src = json.dumps([row, [p.read_text() for p in frag_paths(row)], tree_id(tree),
-                          make_vars(row), toolchain(row), build, lint_objs], sort_keys=True)
+                          make_vars(row), toolchain(row), build, lint_objs,
+                          touched_files() if row.get("lint") else None], sort_keys=True)
     key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
     mode = "guard" if GUARD else "full"
     res_file = odir / "result.json"
@@ -277,16 +286,20 @@ def build_one(row, which, tree, build=True, lint_objs=None):
     if problems:
         for p in problems:
             print("    Kconfig: " + p)
+    lint = None
+    if not build and lint_objs:
+        lint = lint_objects(row, tree, odir, touched_files(), lint_objs, strict=False)
+        build = lint is None
     if row.get("kconfig_only") or (problems and which == "series"):
         res.update(result="kconfig " + ("FAIL" if problems else "ok"), time=0, errors=len(problems),
                    warnings=dict(collections.Counter(kwarn)))
     elif not build:
         res.update(result="configured", time=0, errors=0,
                    warnings=dict(norm_warnings("\n".join(kwarn), [tree, str(odir)])))
-        if lint_objs:
-            objs, w = lint_objects(row, tree, odir, touched_files(), lint_objs)
-            res["lint_objects"] = objs
-            res["lint"] = dict(w)
+        if lint is not None:
+            res["lint_objects"] = lint[0]
+            res["lint"] = dict(lint[1])
+            res["sparse"] = lint[2]
     else:
         log(f"    build {' '.join(targets)} ({row['arch']}, {row['cc']})")
         logf = odir / "build.log"
@@ -299,7 +312,7 @@ def build_one(row, which, tree, build=True, lint_objs=None):
         res.update(result="ok" if rc == 0 else "FAIL", time=round(secs), errors=0 if rc == 0 else max(1, len(errors)),
                    warnings=dict(norm_warnings("\n".join(kwarn) + "\n" + text, [tree, str(odir)])))
         if rc == 0 and row.get("lint") and not GUARD:
-            objs, w = lint_objects(row, tree, odir, touched_files())
+            objs, w, res["sparse"] = lint_objects(row, tree, odir, touched_files())
             res["lint_objects"] = objs
             res["lint"] = dict(w)
     if res["result"] in ("ok", "kconfig ok", "configured"):
@@ -399,15 +412,19 @@ def main():
                     lines_extra.append(f"    config differs from pristine: {k}={sym(s['config'], k)} (pristine {sym(o['config'], k)})")
         failed += not ok
         tm = f"{s['time']}/{o['time'] if o['result'] != 'configured' else '-'}" if o else f"{s['time']}"
-        warn = "-" if GUARD else f"{sum(new.values())}/{nold}"
+        # (Pristine only configured: its build's warnings were not counted.)
+        warn = "-" if GUARD else f"{sum(new.values())}/{'-' if o and o['result'] == 'configured' else nold}"
         lines.append(f"{row['name']:24} {row['arch']:7} {row['cc']:5} {opts_str(s['config']):24} "
                      f"{' '.join(row.get('targets', ['-'])):13} {s['result']:13} {tm:>9} {s['errors']:>3} {warn:>12}")
         lines.extend(lines_extra)
         for w in list(new)[:10]:
             lines.append(f"    new warning: {w}")
         if "lint" in s:
-            lines.append(f"    W=1 + sparse on {len(s['lint_objects'])} touched objects: "
-                         f"{sum(lint_new.values())} new, {sum((o or {}).get('lint', {}).values())} on pristine")
+            pl = (o or {}).get("lint")
+            checker = "W=1 + sparse" if s.get("sparse") else "W=1 (sparse refused by checker-valid.sh: too old)"
+            lines.append(f"    {checker} on {len(s['lint_objects'])} touched objects: {sum(lint_new.values())} new, "
+                         + (f"{sum(pl.values())} on pristine" if pl is not None
+                            else "pristine not linted (nothing said on the series)"))
             for w in list(lint_new)[:10]:
                 lines.append(f"    new lint warning: {w}")
         for p in s.get("kconfig", []):

@@ -94,10 +94,14 @@ case $(arg stage) in
 		t0=$(uptime_ms)
 		rc=0
 		makedumpfile -c -d "$level" -f /proc/vmcore /dev/vda >/tmp/mdf.log 2>&1 || rc=$?
-		sync
+		# fsync(2) of the device waits for its write-back and reports a
+		# failed one (sync(2) does not); dropping its cached pages then
+		# makes the signature below come from the disk.
+		sync /dev/vda || fail "fsync of /dev/vda failed: the dump did not reach the disk"
+		blockdev --flushbufs /dev/vda
 		[ "$rc" = 0 ] || echo "RVK-MAKEDUMPFILE-ERROR $(mdf_error)"
-		sig=$(head -c 8 /dev/vda | tr -d ' ')
-		echo "RVK-DUMP-SAVED /dev/vda rc=$rc level=$level compression=zlib signature=${sig:-none} ms=$(($(uptime_ms) - t0))"
+		sig=$(head -c 8 /dev/vda | tr -d ' \0')
+		echo "RVK-DUMP-SAVED /dev/vda rc=$rc level=$level signature=${sig:-none} ms=$(($(uptime_ms) - t0))"
 	elif [ "$(arg save)" = 1 ]; then
 		[ -b /dev/vda ] || fail "no /dev/vda to save the dump to"
 		t0=$(uptime_ms)

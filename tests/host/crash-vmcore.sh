@@ -16,11 +16,11 @@ trap 'rm -rf "$work"' EXIT
 # An ELF core (/proc/vmcore as it is): where its last segment ends. A
 # kdump-compressed dump (makedumpfile's, rvk.save=dump): where its last
 # page, note or VMCOREINFO ends (tests/host/kdump-extent.py).
-if [ "$(head -c 8 "$RVK_DISK")" = "KDUMP   " ]; then
-	read -r end level pages stored < <("$(dirname "$0")/kdump-extent.py" "$RVK_DISK") ||
+if [ "$(head -c 8 "$RVK_DISK" | tr -d '\0')" = "KDUMP   " ]; then
+	read -r end level comp pages stored < <("$(dirname "$0")/kdump-extent.py" "$RVK_DISK") ||
 		{ echo "RVK-FAIL not a readable kdump-compressed dump (above)"; exit 1; }
 	truncate -s "$end" "$RVK_DISK"
-	echo "RVK-CRASH-DUMP kdump=$end bytes (makedumpfile, dump level $level, $pages pages: $stored)"
+	echo "RVK-CRASH-DUMP kdump=$end bytes (makedumpfile, dump level $level, $comp, $pages pages: $stored)"
 else
 	end=0
 	while read -r type off _ _ filesz _; do

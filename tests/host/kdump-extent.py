@@ -2,10 +2,11 @@
 """Where a kdump-compressed dump (makedumpfile's "KDUMP   " format) ends.
 
 The capture kernel writes the dump to the start of a disk whose size is
-fixed; the rest of it is zeros. Prints one line, "<end> <level> <pages>
-<compressions>": the end of the last thing the dump holds (a page, the
-VMCOREINFO, the notes, the erase info), the dump level of the sub-header,
-the number of page descriptors and how their pages are stored, e.g.
+fixed; the rest of it is zeros. Prints one line, "<end> <level>
+<compression> <pages> <stored>": the end of the last thing the dump holds
+(a page, the VMCOREINFO, the notes, the erase info), the dump level of the
+sub-header, the compression the header names, the number of page
+descriptors and how their pages are stored, e.g.
 "raw=10,zero=2000,zlib=4020". The layout is makedumpfile's diskdump_mod.h for a
 64-bit target (riscv64).
 """
@@ -61,7 +62,7 @@ def extent(f):
         end = max(end, off + size)
         kind = "zero" if off == zero else "raw" if flags == 0 else COMPRESSION.get(flags, f"flags={flags:#x}")
         kinds[kind] = kinds.get(kind, 0) + 1
-    return end, level, dumped, ",".join(f"{k}={n}" for k, n in sorted(kinds.items()))
+    return end, level, COMPRESSION.get(status & 0x27, "none"), dumped, ",".join(f"{k}={n}" for k, n in sorted(kinds.items()))
 
 
 def main():
