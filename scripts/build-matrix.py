@@ -80,9 +80,14 @@ def version(cmd):
 
 def toolchain(row):
     cc = "riscv64-linux-gnu-gcc" if row["cc"] == "gcc" else "clang"
-    return [version([cc, "--version"]), version(["/usr/bin/rustc", "--version"]),
-            version([MVARS["BINDGEN"], "--version"]), version(["sparse", "--version"]),
-            hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]]
+    tools = [version([cc, "--version"]), version(["/usr/bin/rustc", "--version"]),
+             version([MVARS["BINDGEN"], "--version"]),
+             hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]]
+    if row.get("lint"):
+        # sid's sparse built by make setup says 0.6.4 like bookworm's: the binary.
+        sparse = shutil.which("sparse", path=PATH)
+        tools.append(hashlib.sha256(Path(sparse).read_bytes()).hexdigest()[:12] if sparse else None)
+    return tools
 
 
 def frag_paths(row):
@@ -411,9 +416,10 @@ def main():
                 if k != "RISCV_KEXEC_RUST" and sym(s["config"], k) != sym(o["config"], k):
                     lines_extra.append(f"    config differs from pristine: {k}={sym(s['config'], k)} (pristine {sym(o['config'], k)})")
         failed += not ok
-        tm = f"{s['time']}/{o['time'] if o['result'] != 'configured' else '-'}" if o else f"{s['time']}"
-        # (Pristine only configured: its build's warnings were not counted.)
-        warn = "-" if GUARD else f"{sum(new.values())}/{'-' if o and o['result'] == 'configured' else nold}"
+        # Pristine only configured: no build time, its build's warnings not counted.
+        configured = o is not None and o["result"] == "configured"
+        tm = f"{s['time']}/{'-' if configured else o['time']}" if o else f"{s['time']}"
+        warn = "-" if GUARD else f"{sum(new.values())}/{'-' if configured else nold}"
         lines.append(f"{row['name']:24} {row['arch']:7} {row['cc']:5} {opts_str(s['config']):24} "
                      f"{' '.join(row.get('targets', ['-'])):13} {s['result']:13} {tm:>9} {s['errors']:>3} {warn:>12}")
         lines.extend(lines_extra)

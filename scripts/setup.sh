@@ -239,6 +239,33 @@ crash_tool() {
 	"$out" --version | head -1
 }
 
+# sparse_tool: sparse from sid's source (0.6.5~rc1) for the build matrix's
+# C=2: 7.2's scripts/checker-valid.sh needs __typeof_unqual__, which
+# bookworm's sparse 0.6.4 lacks (kbuild then skips sparse with a make
+# warning only). Built without its LLVM/GTK tools (12 s); both report
+# 0.6.4 as their version, so the build matrix keys on the binary.
+sparse_unqual() { # SPARSE: does it take __typeof_unqual__ (what checker-valid.sh tests)?
+	printf 'static inline int u(const int *q) { __typeof_unqual__(*q) v = *q; return v; }\n' >"$CACHE/unqual.c"
+	! "$1" "$CACHE/unqual.c" 2>&1 | grep -q error
+}
+
+sparse_tool() {
+	local out=$CACHE/tools/bin/sparse src
+	[ -x "$out" ] && sparse_unqual "$out" &&
+		{ echo "sparse (sid's $(cat "$out.source" 2>/dev/null)) cached"; return; }
+	deb_src_orig sparse sid
+	src=$CACHE/build-sparse
+	rm -rf "$src" && mkdir -p "$src"
+	tar -xf "$CACHE"/dl/sparse_*.orig.tar.* -C "$src" --strip-components=1
+	make -s -C "$src" -j"$(nproc)" HAVE_LLVM=no HAVE_GTK=no HAVE_SQLITE=no sparse ||
+		die "sparse build failed"
+	mkdir -p "$(dirname "$out")" && cp "$src/sparse" "$out" || die "sparse build made no binary"
+	basename "$(ls "$CACHE"/dl/sparse_*.orig.tar.*)" >"$out.source"
+	sparse_unqual "$out" ||
+		die "sparse from $(cat "$out.source") has no __typeof_unqual__ (7.2's C=2 needs it)"
+	echo "sparse from $(cat "$out.source")"
+}
+
 step "apt sources (bookworm-backports; trixie/sid deb-src)" apt_sources
 step "apt packages (LLVM 19, rustc-web $RUSTC_WEB_VERSION, QEMU, cross gcc)" apt_packages
 step "bindgen-cli $BINDGEN_VERSION (cargo)" bindgen
@@ -246,6 +273,7 @@ step "linux-source-7.2 $LINUX_72_VERSION (.deb, sid, mainline base)" linux_sourc
 step "linux-source-6.12 (.deb, bookworm, LTS base)" linux_source 6.12
 step "busybox (static, riscv64)" busybox
 step "kexec-tools and vmcore-dmesg (static, riscv64, with kexec-tools/)" kexec_tools
+step "sparse for 7.2's C=2 (sid's source, host build)" sparse_tool
 step "EDK2 UEFI firmware for QEMU virt (qemu-efi-riscv64, sid, architecture all)" edk2
 # Debian's own riscv64 makedumpfile and kexec-tools for the guest, as a
 # distribution's kdump runs them (private apt state; nothing installed).
