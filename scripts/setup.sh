@@ -245,22 +245,25 @@ crash_tool() {
 # warning only). Built without its LLVM/GTK tools (12 s); both report
 # 0.6.4 as their version, so the build matrix keys on the binary.
 sparse_unqual() { # SPARSE: does it take __typeof_unqual__ (what checker-valid.sh tests)?
-	printf 'static inline int u(const int *q) { __typeof_unqual__(*q) v = *q; return v; }\n' >"$CACHE/unqual.c"
-	! "$1" "$CACHE/unqual.c" 2>&1 | grep -q error
+	local f=$CACHE/unqual.c
+	printf 'static inline int u(const int *q) { __typeof_unqual__(*q) v = *q; return v; }\n' >"$f" ||
+		die "cannot write $f"
+	# sparse exits 0 on errors: its output says.
+	case $("$1" "$f" 2>&1) in *error*) return 1 ;; esac
 }
 
 sparse_tool() {
-	local out=$CACHE/tools/bin/sparse src
+	local out=$CACHE/tools/bin/sparse src tarball
 	[ -x "$out" ] && sparse_unqual "$out" &&
 		{ echo "sparse (sid's $(cat "$out.source" 2>/dev/null)) cached"; return; }
 	deb_src_orig sparse sid
-	src=$CACHE/build-sparse
-	rm -rf "$src" && mkdir -p "$src"
-	tar -xf "$CACHE"/dl/sparse_*.orig.tar.* -C "$src" --strip-components=1
+	src=$CACHE/build-sparse tarball=$(ls "$CACHE"/dl/sparse_*.orig.tar.* | sort -V | tail -1)
+	{ rm -rf "$src" && mkdir -p "$src" && tar -xf "$tarball" -C "$src" --strip-components=1; } ||
+		die "cannot unpack $tarball"
 	make -s -C "$src" -j"$(nproc)" HAVE_LLVM=no HAVE_GTK=no HAVE_SQLITE=no sparse ||
 		die "sparse build failed"
 	mkdir -p "$(dirname "$out")" && cp "$src/sparse" "$out" || die "sparse build made no binary"
-	basename "$(ls "$CACHE"/dl/sparse_*.orig.tar.*)" >"$out.source"
+	basename "$tarball" >"$out.source"
 	sparse_unqual "$out" ||
 		die "sparse from $(cat "$out.source") has no __typeof_unqual__ (7.2's C=2 needs it)"
 	echo "sparse from $(cat "$out.source")"

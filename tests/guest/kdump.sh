@@ -9,13 +9,100 @@
 # rvk.next= names the capture kernel (one with a virtio disk driver).
 # rvk.makedumpfile=1: the capture kernel also runs Debian's makedumpfile as
 # a distribution's kdump does (a dump filtered at -d 31, lzo-compressed,
-# and --dump-dmesg).
+# and --dump-dmesg); for 7.1 and later through a VMCOREINFO file with the
+# page.compound_head name it knows (rvk.vmcoreinfo=asis: without).
 # rvk.kexec=debian: stage 1 loads the crash kernel with Debian's own
 # kexec-tools (kexec-debian) instead of the project's build.
 
 # What makedumpfile said went wrong (its progress lines are \r-separated:
 # not that).
 mdf_error() { tr '\r' '\n' </tmp/mdf.log | grep -v -e '^ *$' -e '%\]' | head -4 | tr '\n' ' '; }
+
+# le FILE OFFSET BYTES: the little-endian unsigned integer there, or
+# nothing (a short read); num: whether all of its arguments are numbers.
+le() { od -An -v -tu"$3" -j "$2" -N "$3" "$1" 2>/dev/null | tr -d ' \n'; }
+num() { for x; do case $x in '' | *[!0-9]*) return 1 ;; esac; done; }
+
+# The text of the VMCOREINFO note in /proc/vmcore: the PT_NOTE segments
+# (ELF64: e_phoff at 32, e_phentsize at 54, e_phnum at 56; p_offset at 8,
+# p_filesz at 32), each note a namesz, descsz, type header, then its name
+# and text, both padded to 4 bytes. Fails on anything malformed.
+vmcoreinfo_note() {
+	local f=/proc/vmcore phoff phent phnum i=0 p n size end namesz descsz desc
+	phoff=$(le $f 32 8) phent=$(le $f 54 2) phnum=$(le $f 56 2)
+	num "$phoff" "$phent" "$phnum" || return 1
+	while [ "$i" -lt "$phnum" ]; do
+		p=$((phoff + i * phent)) i=$((i + 1))
+		[ "$(le $f $p 4)" = 4 ] || continue
+		n=$(le $f $((p + 8)) 8) size=$(le $f $((p + 32)) 8)
+		num "$n" "$size" || return 1
+		end=$((n + size))
+		while [ "$n" -lt "$end" ]; do
+			namesz=$(le $f $n 4) descsz=$(le $f $((n + 4)) 4)
+			# (fs/proc/vmcore.c ends a note list at namesz 0 too.)
+			num "$namesz" "$descsz" && [ "$namesz" -gt 0 ] || return 1
+			desc=$((n + 12 + (namesz + 3) / 4 * 4))
+			if [ "$namesz" = 11 ] &&
+				[ "$(dd if=$f bs=1 skip=$((n + 12)) count=10 2>/dev/null)" = VMCOREINFO ]; then
+				dd if=$f bs=1 skip=$desc count="$descsz" 2>/dev/null >/tmp/vmcoreinfo-note
+				[ "$(wc -c </tmp/vmcoreinfo-note)" = "$descsz" ] || return 1
+				cat /tmp/vmcoreinfo-note
+				return 0
+			fi
+			n=$((desc + (descsz + 3) / 4 * 4))
+		done
+	done
+	return 1
+}
+
+# Debian's makedumpfile (1.7.6; sid's 1.7.8 too) predates upstream's
+# f50c015: Linux 7.1 renamed VMCOREINFO's OFFSET(page.compound_head) to
+# compound_info, and without it makedumpfile cannot tell a tail page and
+# drops in-use ones at -d 31. f50c015 only reads the new name into the
+# old field (bit 0 still marks a tail page). A file given with -i is read
+# first and the vmcore's note then fills only what it left out, so a file
+# of that one line (and OSRELEASE and PAGESIZE, which -i requires) does
+# the same; nothing else is taken from the file (makedumpfile would add
+# its KASLR offset to a SYMBOL() read from one). Sets MDF_I; with
+# rvk.vmcoreinfo=asis, or without the new name, it stays empty.
+mdf_vmcoreinfo() {
+	local ci ch
+	MDF_I=
+	if ! vmcoreinfo_note >/tmp/vmcoreinfo; then
+		echo "RVK-VMCOREINFO none: no VMCOREINFO note read from /proc/vmcore"
+		return 0
+	fi
+	ci=$(sed -n 's/^OFFSET(page.compound_info)=//p' /tmp/vmcoreinfo)
+	ch=$(sed -n 's/^OFFSET(page.compound_head)=//p' /tmp/vmcoreinfo)
+	if [ -n "$ci" ] && [ -z "$ch" ] && [ "$(arg vmcoreinfo)" != asis ]; then
+		{
+			grep -e '^OSRELEASE=' -e '^PAGESIZE=' /tmp/vmcoreinfo
+			echo "OFFSET(page.compound_head)=$ci"
+		} >/tmp/vmcoreinfo-compat
+		MDF_I="-i /tmp/vmcoreinfo-compat"
+		echo "RVK-VMCOREINFO $(grep -c . /tmp/vmcoreinfo) lines, OFFSET(page.compound_info)=$ci: makedumpfile -i a file with it as compound_head"
+	else
+		echo "RVK-VMCOREINFO $(grep -c . /tmp/vmcoreinfo) lines, compound_info=${ci:-none} compound_head=${ch:-none}: as the kernel wrote it"
+	fi
+}
+
+# mdf_excluded [-i FILE]: the pages a dry run of makedumpfile -d 31
+# leaves out (its --show-stats report), "total cache user free"; what
+# went wrong, and false, when it did.
+mdf_excluded() {
+	local r k h out=
+	# shellcheck disable=SC2068 # nothing, or -i and its file
+	if ! r=$(makedumpfile $@ --dry-run --show-stats -l -d 31 /proc/vmcore /tmp/dump 2>&1); then
+		echo "makedumpfile --dry-run $*: $(echo "$r" | tr '\r' '\n' | grep -v -e '^ *$' -e '%\]' | head -3 | tr '\n' ' ')"
+		return 1
+	fi
+	for k in "Excluded pages" "Non-private cache pages" "User process data pages" "Free pages"; do
+		h=$(echo "$r" | sed -n "s/^ *$k *: 0x\([0-9a-f]*\)\$/\1/p" | head -1)
+		[ -n "$h" ] || { echo "makedumpfile --show-stats $*: no \"$k\" line"; return 1; }
+		out="$out $((0x$h))"
+	done
+	echo "$out"
+}
 
 case $(arg stage) in
 1)
@@ -65,10 +152,31 @@ case $(arg stage) in
 	vmcore-dmesg /proc/vmcore >/tmp/vmcore-dmesg.txt 2>/tmp/vmcore-dmesg.err ||
 		echo "RVK-VMCORE-DMESG failed: $(tail -1 /tmp/vmcore-dmesg.err)"
 	echo "RVK-VMCORE-DMESG lines=$(wc -l </tmp/vmcore-dmesg.txt) A's line: $(grep -c "rvk-kernel-a-log $(arg marker)" /tmp/vmcore-dmesg.txt), A's panic: $(grep -o -m1 'Kernel panic - not syncing: .*' /tmp/vmcore-dmesg.txt)"
+	if [ "$(arg makedumpfile)" = 1 ] || [ "$(arg save)" = dump ] || [ "$(arg vmcoreinfo)" = compare ]; then
+		mdf_vmcoreinfo
+	fi
+	if [ "$(arg vmcoreinfo)" = compare ]; then
+		# What the -i file changes, counted by makedumpfile itself: the
+		# pages -d 31 leaves out with the note as the kernel wrote it and
+		# with the file. Without it, in-use tail pages are left out too.
+		[ -n "$MDF_I" ] || fail "rvk.vmcoreinfo=compare: no -i file to compare (the note has compound_head, or none)"
+		ex=$(mdf_excluded) || fail "$ex"
+		read -r a_total a_cache a_user a_free <<-EOF
+			$ex
+		EOF
+		# shellcheck disable=SC2086
+		ex=$(mdf_excluded $MDF_I) || fail "$ex"
+		read -r i_total i_cache i_user i_free <<-EOF
+			$ex
+		EOF
+		[ "$a_total" -gt "$i_total" ] && more=yes || more=no
+		echo "RVK-VMCOREINFO-EFFECT more left out without -i: $more, -d 31 leaves out $a_total pages as the kernel wrote it, $i_total with -i (cache $a_cache/$i_cache, user $a_user/$i_user, free $a_free/$i_free)"
+	fi
 	if [ "$(arg makedumpfile)" = 1 ]; then
 		t0=$(uptime_ms)
 		rc=0
-		makedumpfile -l -d 31 /proc/vmcore /tmp/dump >/tmp/mdf.log 2>&1 || rc=$?
+		# shellcheck disable=SC2086 # MDF_I: nothing, or -i and its file
+		makedumpfile $MDF_I -l -d 31 /proc/vmcore /tmp/dump >/tmp/mdf.log 2>&1 || rc=$?
 		ms=$(($(uptime_ms) - t0))
 		[ "$rc" = 0 ] || echo "RVK-MAKEDUMPFILE-ERROR $(mdf_error)"
 		dump=$(stat -c %s /tmp/dump 2>/dev/null || echo 0)
@@ -93,7 +201,8 @@ case $(arg stage) in
 		level=${level:-31}
 		t0=$(uptime_ms)
 		rc=0
-		makedumpfile -c -d "$level" -f /proc/vmcore /dev/vda >/tmp/mdf.log 2>&1 || rc=$?
+		# shellcheck disable=SC2086
+		makedumpfile $MDF_I -c -d "$level" -f /proc/vmcore /dev/vda >/tmp/mdf.log 2>&1 || rc=$?
 		# fsync(2) of the device waits for its write-back and reports a
 		# failed one (sync(2) does not); dropping its cached pages then
 		# makes the signature below come from the disk.
