@@ -248,8 +248,10 @@ sparse_unqual() { # SPARSE: does it take __typeof_unqual__ (what checker-valid.s
 	local f=$CACHE/unqual.c
 	printf 'static inline int u(const int *q) { __typeof_unqual__(*q) v = *q; return v; }\n' >"$f" ||
 		die "cannot write $f"
+	local said
 	# sparse exits 0 on errors: its output says.
-	case $("$1" "$f" 2>&1) in *error*) return 1 ;; esac
+	said=$("$1" "$f" 2>&1) || return 1
+	case $said in *error*) return 1 ;; esac
 }
 
 sparse_tool() {
@@ -257,7 +259,7 @@ sparse_tool() {
 	[ -x "$out" ] && sparse_unqual "$out" &&
 		{ echo "sparse (sid's $(cat "$out.source" 2>/dev/null)) cached"; return; }
 	deb_src_orig sparse sid
-	src=$CACHE/build-sparse tarball=$(ls "$CACHE"/dl/sparse_*.orig.tar.* | sort -V | tail -1)
+	src=$CACHE/build-sparse tarball=$(ls "$CACHE"/dl/sparse_*.orig.tar.* | grep -v '\.asc$' | sort -V | tail -1)
 	{ rm -rf "$src" && mkdir -p "$src" && tar -xf "$tarball" -C "$src" --strip-components=1; } ||
 		die "cannot unpack $tarball"
 	make -s -C "$src" -j"$(nproc)" HAVE_LLVM=no HAVE_GTK=no HAVE_SQLITE=no sparse ||

@@ -21,7 +21,10 @@ mdf_error() { tr '\r' '\n' </tmp/mdf.log | grep -v -e '^ *$' -e '%\]' | head -4 
 # le FILE OFFSET BYTES: the little-endian unsigned integer there, or
 # nothing (a short read); num: whether all of its arguments are numbers.
 le() { od -An -v -tu"$3" -j "$2" -N "$3" "$1" 2>/dev/null | tr -d ' \n'; }
-num() { for x; do case $x in '' | *[!0-9]*) return 1 ;; esac; done; }
+num() {
+	local x
+	for x; do case $x in '' | *[!0-9]*) return 1 ;; esac; done
+}
 
 # The text of the VMCOREINFO note in /proc/vmcore: the PT_NOTE segments
 # (ELF64: e_phoff at 32, e_phentsize at 54, e_phnum at 56; p_offset at 8,
@@ -42,6 +45,7 @@ vmcoreinfo_note() {
 			# (fs/proc/vmcore.c ends a note list at namesz 0 too.)
 			num "$namesz" "$descsz" && [ "$namesz" -gt 0 ] || return 1
 			desc=$((n + 12 + (namesz + 3) / 4 * 4))
+			[ $((desc + descsz)) -le "$end" ] || return 1
 			if [ "$namesz" = 11 ] &&
 				[ "$(dd if=$f bs=1 skip=$((n + 12)) count=10 2>/dev/null)" = VMCOREINFO ]; then
 				dd if=$f bs=1 skip=$desc count="$descsz" 2>/dev/null >/tmp/vmcoreinfo-note
@@ -75,6 +79,11 @@ mdf_vmcoreinfo() {
 	ci=$(sed -n 's/^OFFSET(page.compound_info)=//p' /tmp/vmcoreinfo)
 	ch=$(sed -n 's/^OFFSET(page.compound_head)=//p' /tmp/vmcoreinfo)
 	if [ -n "$ci" ] && [ -z "$ch" ] && [ "$(arg vmcoreinfo)" != asis ]; then
+		# (-i needs both; without them makedumpfile would fail, not fall back.)
+		if ! num "$ci" || [ "$(grep -c -e '^OSRELEASE=' -e '^PAGESIZE=' /tmp/vmcoreinfo)" != 2 ]; then
+			echo "RVK-VMCOREINFO compound_info=$ci: no -i file (the note lacks OSRELEASE or PAGESIZE, or the offset is no number)"
+			return 0
+		fi
 		{
 			grep -e '^OSRELEASE=' -e '^PAGESIZE=' /tmp/vmcoreinfo
 			echo "OFFSET(page.compound_head)=$ci"
@@ -91,8 +100,7 @@ mdf_vmcoreinfo() {
 # went wrong, and false, when it did.
 mdf_excluded() {
 	local r k h out=
-	# shellcheck disable=SC2068 # nothing, or -i and its file
-	if ! r=$(makedumpfile $@ --dry-run --show-stats -l -d 31 /proc/vmcore /tmp/dump 2>&1); then
+	if ! r=$(makedumpfile "$@" --dry-run --show-stats -l -d 31 /proc/vmcore /tmp/dump 2>&1); then
 		echo "makedumpfile --dry-run $*: $(echo "$r" | tr '\r' '\n' | grep -v -e '^ *$' -e '%\]' | head -3 | tr '\n' ' ')"
 		return 1
 	fi
