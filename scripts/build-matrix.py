@@ -134,13 +134,16 @@ def run_logged(cmd, logf, cwd=None):
     return rc, time.time() - t0
 
 
-def norm_warnings(text, trees):
+def norm_warnings(text, trees, errors=False):
     """Warning lines as a Counter, without what moves between the trees:
-    tree and build-folder prefixes, line and column numbers, code offsets."""
+    tree and build-folder prefixes, line and column numbers, code offsets.
+    errors=True: error lines too (sparse prints its errors in a build
+    that succeeds)."""
     out = collections.Counter()
     lines = text.split("\n")
+    what = r"\b(warning|error)\b:" if errors else r"\bwarning\b:"
     for i, line in enumerate(lines):
-        if not re.search(r"\bwarning\b:", line, re.I):
+        if not re.search(what, line, re.I):
             continue
         # rustc's count of what it printed above is not a warning itself.
         if re.match(r"^warning: .*\d+ warnings? emitted", line):
@@ -254,7 +257,7 @@ def lint_objects(row, tree, odir, files, objs=None, strict=True):
     if rc:
         print("\n".join(error_lines(text)[:10]))
         die(f"{row['name']}: W=1/sparse build of the touched objects failed ({logf})")
-    w = norm_warnings(text, [tree, str(odir)])
+    w = norm_warnings(text, [tree, str(odir)], errors=True)
     sparse_ran = "is not available or not up to date" not in text
     # Only what is said about the touched files themselves (headers included).
     return objs, collections.Counter({k: n for k, n in w.items()
