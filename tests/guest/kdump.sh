@@ -10,7 +10,8 @@
 # rvk.makedumpfile=1: the capture kernel also runs Debian's makedumpfile as
 # a distribution's kdump does (a dump filtered at -d 31, lzo-compressed,
 # and --dump-dmesg); for 7.1 and later through a VMCOREINFO file with the
-# page.compound_head name it knows (rvk.vmcoreinfo=asis: without).
+# page.compound_head name it knows (rvk.vmcoreinfo=asis: without;
+# rvk.vmcoreinfo=compare: what it changes, dry runs with and without it).
 # rvk.kexec=debian: stage 1 loads the crash kernel with Debian's own
 # kexec-tools (kexec-debian) instead of the project's build.
 
