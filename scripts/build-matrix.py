@@ -282,10 +282,11 @@ def build_one(row, which, tree, build=True, lint_objs=None):
         if res.get("key") == key and (res.get("mode") == "full" or mode == "guard"):
             log(f"{row['name']} ({which}): up to date ({key}), {res['result']}")
             return res
-        if mode == "full" and odir.exists():
-            # Warnings come from a whole build: an incremental one would
-            # print only those of the objects it rebuilt.
-            shutil.rmtree(odir)
+    if mode == "full" and odir.exists():
+        # Warnings come from a whole build: an incremental one would print
+        # only those of the objects it rebuilt (also after a build that was
+        # stopped, which left objects and no result).
+        shutil.rmtree(odir)
     log(f"==> {row['name']} ({which}): configure")
     cfg, kwarn = configure(row, tree, odir)
     res = {"key": key, "mode": mode, "config": dict(cfg)}
