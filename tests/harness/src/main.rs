@@ -97,6 +97,121 @@ impl Drop for RemoveOnDrop {
     }
 }
 
+/// Where each hart of a guest that went silent is: its `pc` and `ra`,
+/// sampled three times through QEMU's monitor (a pc that moves is a hart
+/// that loops, one that stays is parked), symbolized with `vmlinux`
+/// (kernel A's; a capture kernel of another build names no symbol).
+fn stall_report(monitor: &Path, vmlinux: &Path) -> Vec<String> {
+    use std::io::Read;
+    use std::os::unix::net::UnixStream;
+    // One connection: QEMU takes the monitor's socket away when its
+    // client leaves.
+    let mut sock = match UnixStream::connect(monitor) {
+        Ok(s) => s,
+        Err(e) => return vec![format!("RVK-STALL: no QEMU monitor at {}: {e}", monitor.display())],
+    };
+    let _ = sock.set_read_timeout(Some(Duration::from_millis(700)));
+    let mut samples: Vec<Vec<(usize, u64, u64)>> = Vec::new();
+    for _ in 0..3 {
+        if sock.write_all(b"info registers -a\n").is_err() {
+            return vec!["RVK-STALL: the QEMU monitor took no command".to_string()];
+        }
+        // The dump has no end mark: read until the monitor is quiet.
+        let mut text = Vec::new();
+        let mut buf = [0u8; 65536];
+        while let Ok(n) = sock.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            text.extend_from_slice(&buf[..n]);
+        }
+        samples.push(hart_pcs(&String::from_utf8_lossy(&text)));
+    }
+    let mut addrs: Vec<u64> = samples.iter().flatten().flat_map(|&(_, pc, ra)| [pc, ra]).collect();
+    addrs.sort_unstable();
+    addrs.dedup();
+    let names = symbolize(vmlinux, &addrs);
+    let name = |a: u64| names.get(&a).map_or(String::new(), |n| format!(" {n}"));
+    let mut out = Vec::new();
+    let cpus: std::collections::BTreeSet<usize> = samples.iter().flatten().map(|h| h.0).collect();
+    for cpu in cpus {
+        let seen: Vec<String> = samples
+            .iter()
+            .filter_map(|s| s.iter().find(|h| h.0 == cpu))
+            .map(|&(_, pc, ra)| format!("pc={pc:#x}{} ra={ra:#x}{}", name(pc), name(ra)))
+            .collect();
+        out.push(format!("RVK-STALL CPU#{cpu}: {}", seen.join(" | ")));
+    }
+    if out.is_empty() {
+        out.push("RVK-STALL: the QEMU monitor named no CPU".to_string());
+    }
+    out
+}
+
+/// `(cpu, pc, ra)` of each `CPU#n` block of QEMU's `info registers -a`.
+fn hart_pcs(text: &str) -> Vec<(usize, u64, u64)> {
+    let mut out = Vec::new();
+    let mut cpu = None;
+    let mut pc = None;
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        match (words.next(), words.next()) {
+            (Some(w), _) if w.starts_with("CPU#") => {
+                cpu = w[4..].parse().ok();
+                pc = None;
+            }
+            (Some("pc"), Some(v)) => pc = u64::from_str_radix(v, 16).ok(),
+            (Some("x0/zero"), _) => {
+                let ra = line.split("x1/ra").nth(1).and_then(|r| r.split_whitespace().next());
+                let ra = ra.and_then(|r| u64::from_str_radix(r, 16).ok());
+                if let (Some(c), Some(p), Some(r)) = (cpu, pc, ra) {
+                    out.push((c, p, r));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `function+0xoff` of each address in `vmlinux`'s text, from its symbol
+/// table as kallsyms would name it (no `.L` or mapping-symbol labels);
+/// none outside the kernel's text (firmware, a physical address).
+fn symbolize(vmlinux: &Path, addrs: &[u64]) -> std::collections::BTreeMap<u64, String> {
+    let mut names = std::collections::BTreeMap::new();
+    let Ok(out) = Command::new("llvm-nm").args(["-n", "--defined-only"]).arg(vmlinux).output() else {
+        return names;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut syms: Vec<(u64, &str)> = Vec::new();
+    let (mut start, mut end) = (u64::MAX, 0);
+    for line in text.lines() {
+        let mut w = line.split_whitespace();
+        let (Some(a), Some(t), Some(name)) = (w.next(), w.next(), w.next()) else {
+            continue;
+        };
+        let Ok(a) = u64::from_str_radix(a, 16) else { continue };
+        match name {
+            "_stext" => start = a,
+            "_etext" => end = a,
+            _ => {}
+        }
+        if matches!(t, "t" | "T" | "W" | "w") && !name.starts_with(".L") && !name.starts_with('$') {
+            syms.push((a, name));
+        }
+    }
+    for &a in addrs {
+        if a < start || a >= end {
+            continue;
+        }
+        let i = syms.partition_point(|s| s.0 <= a);
+        if let Some(&(at, name)) = i.checked_sub(1).and_then(|i| syms.get(i)) {
+            names.insert(a, format!("{name}+{:#x}", a - at));
+        }
+    }
+    names
+}
+
 impl Outcome {
     /// A run that failed before QEMU started, for `why`.
     fn failed(log: &Path, why: String) -> Self {
@@ -402,6 +517,12 @@ fn run_one(
             .arg(format!("file={},format=raw,if=none,id=rvkdisk", disk.display()))
             .args(["-device", "virtio-blk-device,drive=rvkdisk"]);
     }
+    // A monitor socket, for where the harts are if the guest goes silent.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let monitor = std::env::temp_dir().join(format!("rvk-{}-{n}.mon", std::process::id()));
+    let _monitor_guard = RemoveOnDrop(Some(monitor.clone()));
+    cmd.arg("-monitor").arg(format!("unix:{},server=on,wait=off", monitor.display()));
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let started = Instant::now();
     let mut out = Outcome {
@@ -488,6 +609,14 @@ fn run_one(
         let line = match rx.recv_timeout(left) {
             Ok(l) => l,
             Err(mpsc::RecvTimeoutError::Timeout) => {
+                let vmlinux = cache.join(format!("out/{}/vmlinux", s.build_of(kernel)));
+                let stall = stall_report(&monitor, &vmlinux);
+                if let Some(f) = logf.as_mut() {
+                    for l in &stall {
+                        let _ = writeln!(f, "{l}");
+                    }
+                }
+                tail.extend(stall);
                 break format!("timeout after {}s waiting for {:?}", timeout.as_secs(), expect[next].0);
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
@@ -680,4 +809,24 @@ fn print_table(
         println!(" | {}", figures.join("; "));
     }
     println!("(wall time {:.0}s)", wall.as_secs_f64());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hart_pcs;
+
+    #[test]
+    fn reads_each_harts_pc_and_ra() {
+        let text = "QEMU 10.0.2 monitor - type 'help' for more information\n\
+            (qemu) info registers -a\n\nCPU#0\n V      =   0\n pc       ffffffff8007565c\n\
+             mhartid  0000000000000000\n \
+            x0/zero  0000000000000000 x1/ra    ffffffff80075600 x2/sp    ff60000001083aa0\n\
+            \nCPU#1\n pc       0000000080000000\n \
+            x0/zero  0000000000000000 x1/ra    0000000000000000 x2/sp    0000000000000000\n";
+        assert_eq!(
+            hart_pcs(text),
+            vec![(0, 0xffff_ffff_8007_565c, 0xffff_ffff_8007_5600), (1, 0x8000_0000, 0)]
+        );
+        assert!(hart_pcs("(qemu) unknown command").is_empty());
+    }
 }
