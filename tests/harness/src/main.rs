@@ -98,52 +98,79 @@ impl Drop for RemoveOnDrop {
 }
 
 /// Where each hart of a guest that went silent is: its `pc` and `ra`,
-/// sampled three times through QEMU's monitor (a pc that moves is a hart
-/// that loops, one that stays is parked), symbolized with `vmlinux`
-/// (kernel A's; a capture kernel of another build names no symbol).
-fn stall_report(monitor: &Path, vmlinux: &Path) -> Vec<String> {
+/// sampled three times half a second apart through QEMU's monitor (a pc
+/// that moves is a hart that loops, one that stays is parked), named from
+/// kernel A's `vmlinux` (every riscv64 build links at the same address: a
+/// capture kernel or kernel B of another build gets A's names, hence the
+/// label).
+fn stall_report(monitor: &str, vmlinux: &Path) -> Vec<String> {
     use std::io::Read;
-    use std::os::unix::net::UnixStream;
-    // One connection: QEMU takes the monitor's socket away when its
-    // client leaves.
-    let mut sock = match UnixStream::connect(monitor) {
+    use std::os::linux::net::SocketAddrExt;
+    use std::os::unix::net::{SocketAddr, UnixStream};
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let sock = SocketAddr::from_abstract_name(monitor).and_then(|a| UnixStream::connect_addr(&a));
+    let mut sock = match sock {
         Ok(s) => s,
-        Err(e) => return vec![format!("RVK-STALL: no QEMU monitor at {}: {e}", monitor.display())],
+        Err(e) => return vec![format!("RVK-STALL: no QEMU monitor {monitor}: {e}")],
     };
-    let _ = sock.set_read_timeout(Some(Duration::from_millis(700)));
-    let mut samples: Vec<Vec<(usize, u64, u64)>> = Vec::new();
-    for _ in 0..3 {
-        if sock.write_all(b"info registers -a\n").is_err() {
-            return vec!["RVK-STALL: the QEMU monitor took no command".to_string()];
-        }
-        // The dump has no end mark: read until the monitor is quiet.
-        let mut text = Vec::new();
+    let mut writer = match sock.try_clone() {
+        Ok(w) => w,
+        Err(e) => return vec![format!("RVK-STALL: the QEMU monitor: {e}")],
+    };
+    // Reads until the monitor has printed `n` prompts in all (the banner
+    // ends with one, each command's output with the next) or the deadline.
+    let mut text = String::new();
+    let mut read_to_prompt = |n: usize, text: &mut String| {
         let mut buf = [0u8; 65536];
-        while let Ok(n) = sock.read(&mut buf) {
-            if n == 0 {
-                break;
+        while text.matches("(qemu) ").count() < n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || sock.set_read_timeout(Some(left)).is_err() {
+                return false;
             }
-            text.extend_from_slice(&buf[..n]);
+            match sock.read(&mut buf) {
+                Ok(0) => return false,
+                Ok(k) => text.push_str(&String::from_utf8_lossy(&buf[..k])),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return false,
+            }
         }
-        samples.push(hart_pcs(&String::from_utf8_lossy(&text)));
+        true
+    };
+    let mut samples: Vec<Option<Vec<(usize, u64, u64)>>> = Vec::new();
+    let mut ok = read_to_prompt(1, &mut text);
+    for i in 0..3 {
+        if i > 0 {
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        let from = text.len();
+        ok = ok && writer.write_all(b"info registers -a\n").is_ok() && read_to_prompt(i + 2, &mut text);
+        samples.push(ok.then(|| hart_pcs(&text[from..])));
     }
-    let mut addrs: Vec<u64> = samples.iter().flatten().flat_map(|&(_, pc, ra)| [pc, ra]).collect();
+    let mut addrs: Vec<u64> = samples.iter().flatten().flatten().flat_map(|&(_, pc, ra)| [pc, ra]).collect();
     addrs.sort_unstable();
     addrs.dedup();
-    let names = symbolize(vmlinux, &addrs);
+    let (names, why) = match symbolize(vmlinux, &addrs) {
+        Ok(n) => (n, None),
+        Err(why) => (Default::default(), Some(why)),
+    };
     let name = |a: u64| names.get(&a).map_or(String::new(), |n| format!(" {n}"));
     let mut out = Vec::new();
-    let cpus: std::collections::BTreeSet<usize> = samples.iter().flatten().map(|h| h.0).collect();
+    let cpus: std::collections::BTreeSet<usize> = samples.iter().flatten().flatten().map(|h| h.0).collect();
     for cpu in cpus {
         let seen: Vec<String> = samples
             .iter()
-            .filter_map(|s| s.iter().find(|h| h.0 == cpu))
-            .map(|&(_, pc, ra)| format!("pc={pc:#x}{} ra={ra:#x}{}", name(pc), name(ra)))
+            .map(|s| match s.as_ref().and_then(|s| s.iter().find(|h| h.0 == cpu)) {
+                Some(&(_, pc, ra)) => format!("pc={pc:#x}{} ra={ra:#x}{}", name(pc), name(ra)),
+                None => "-".to_string(),
+            })
             .collect();
-        out.push(format!("RVK-STALL CPU#{cpu}: {}", seen.join(" | ")));
+        out.push(format!("RVK-STALL CPU#{cpu} (A's symbols): {}", seen.join(" | ")));
     }
     if out.is_empty() {
-        out.push("RVK-STALL: the QEMU monitor named no CPU".to_string());
+        out.push("RVK-STALL: the QEMU monitor named no CPU in time".to_string());
+    }
+    if let Some(why) = why {
+        out.push(format!("RVK-STALL: no names: {why}"));
     }
     out
 }
@@ -174,34 +201,44 @@ fn hart_pcs(text: &str) -> Vec<(usize, u64, u64)> {
     out
 }
 
-/// `function+0xoff` of each address in `vmlinux`'s text, from its symbol
-/// table as kallsyms would name it (no `.L` or mapping-symbol labels);
-/// none outside the kernel's text (firmware, a physical address).
-fn symbolize(vmlinux: &Path, addrs: &[u64]) -> std::collections::BTreeMap<u64, String> {
+/// `function+0xoff` of each address in `vmlinux`'s text (the head text
+/// before `_stext` too) or init text, from its symbol table as kallsyms
+/// would name it (no `.L` or mapping-symbol labels); none elsewhere
+/// (firmware, a physical address).
+fn symbolize(vmlinux: &Path, addrs: &[u64]) -> Result<std::collections::BTreeMap<u64, String>, String> {
     let mut names = std::collections::BTreeMap::new();
-    let Ok(out) = Command::new("llvm-nm").args(["-n", "--defined-only"]).arg(vmlinux).output() else {
-        return names;
-    };
+    let out = Command::new("llvm-nm")
+        .args(["-n", "--defined-only"])
+        .arg(vmlinux)
+        .stderr(Stdio::null())
+        .output()
+        .map_err(|e| format!("llvm-nm: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("llvm-nm {} failed ({})", vmlinux.display(), out.status));
+    }
     let text = String::from_utf8_lossy(&out.stdout);
     let mut syms: Vec<(u64, &str)> = Vec::new();
-    let (mut start, mut end) = (u64::MAX, 0);
+    let mut bounds = std::collections::HashMap::new();
     for line in text.lines() {
         let mut w = line.split_whitespace();
         let (Some(a), Some(t), Some(name)) = (w.next(), w.next(), w.next()) else {
             continue;
         };
         let Ok(a) = u64::from_str_radix(a, 16) else { continue };
-        match name {
-            "_stext" => start = a,
-            "_etext" => end = a,
-            _ => {}
+        if matches!(name, "_start" | "_etext" | "_sinittext" | "_einittext") {
+            bounds.insert(name, a);
         }
         if matches!(t, "t" | "T" | "W" | "w") && !name.starts_with(".L") && !name.starts_with('$') {
             syms.push((a, name));
         }
     }
+    let range = |from, to| bounds.get(from).copied().zip(bounds.get(to).copied());
+    let text_ranges = [range("_start", "_etext"), range("_sinittext", "_einittext")];
+    if text_ranges.iter().all(Option::is_none) {
+        return Err(format!("no _start/_etext in {}", vmlinux.display()));
+    }
     for &a in addrs {
-        if a < start || a >= end {
+        if !text_ranges.iter().flatten().any(|&(lo, hi)| (lo..hi).contains(&a)) {
             continue;
         }
         let i = syms.partition_point(|s| s.0 <= a);
@@ -209,7 +246,7 @@ fn symbolize(vmlinux: &Path, addrs: &[u64]) -> std::collections::BTreeMap<u64, S
             names.insert(a, format!("{name}+{:#x}", a - at));
         }
     }
-    names
+    Ok(names)
 }
 
 impl Outcome {
@@ -517,12 +554,13 @@ fn run_one(
             .arg(format!("file={},format=raw,if=none,id=rvkdisk", disk.display()))
             .args(["-device", "virtio-blk-device,drive=rvkdisk"]);
     }
-    // A monitor socket, for where the harts are if the guest goes silent.
+    // A monitor, for where the harts are if the guest goes silent: an
+    // abstract socket (no file to leave behind, no path length or
+    // character to worry about).
     static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let monitor = std::env::temp_dir().join(format!("rvk-{}-{n}.mon", std::process::id()));
-    let _monitor_guard = RemoveOnDrop(Some(monitor.clone()));
-    cmd.arg("-monitor").arg(format!("unix:{},server=on,wait=off", monitor.display()));
+    let monitor = format!("rvk-harness-{}-{n}", std::process::id());
+    cmd.arg("-monitor").arg(format!("unix:{monitor},abstract=on,server=on,wait=off"));
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let started = Instant::now();
     let mut out = Outcome {
@@ -609,14 +647,20 @@ fn run_one(
         let line = match rx.recv_timeout(left) {
             Ok(l) => l,
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                let vmlinux = cache.join(format!("out/{}/vmlinux", s.build_of(kernel)));
-                let stall = stall_report(&monitor, &vmlinux);
-                if let Some(f) = logf.as_mut() {
-                    for l in &stall {
-                        let _ = writeln!(f, "{l}");
+                // Not where the timeout is the expected failure.
+                if s.xfail_reason(base, kernel).is_none() {
+                    let vmlinux = cache.join(format!("out/{}/vmlinux", s.build_of(kernel)));
+                    let stall = stall_report(&monitor, &vmlinux);
+                    // What the guest printed meanwhile goes to the log first.
+                    let late: Vec<String> = rx.try_iter().collect();
+                    if let Some(f) = logf.as_mut() {
+                        for l in late.iter().chain(&stall) {
+                            let _ = writeln!(f, "{l}");
+                        }
                     }
+                    tail.extend(late);
+                    tail.extend(stall);
                 }
-                tail.extend(stall);
                 break format!("timeout after {}s waiting for {:?}", timeout.as_secs(), expect[next].0);
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
