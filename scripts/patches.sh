@@ -77,7 +77,10 @@ format() {
 	# A stable backport names its tree in the prefix: [PATCH 6.12 n/m].
 	local prefix=PATCH
 	[ "$BASE" = mainline ] || prefix="PATCH $KSERIES"
-	git -C "$T" format-patch -q --cover-letter --thread=shallow --base=pristine \
+	# No --base: pristine is Debian's source package imported, a commit no
+	# upstream tree has (a robot would fail to find it); the cover letter
+	# names the release instead.
+	git -C "$T" format-patch -q --cover-letter --thread=shallow \
 		--subject-prefix="$prefix" -o "$OUT" pristine..series
 	# The Rust patches are an RFC (series/cover-letter.txt says why): their
 	# messages carry a ---rfc--- line.

@@ -10,8 +10,8 @@
 # rvk.makedumpfile=1: the capture kernel also runs Debian's makedumpfile as
 # a distribution's kdump does (a dump filtered at -d 31, lzo-compressed,
 # and --dump-dmesg); for 7.1 and later through a VMCOREINFO file with the
-# page.compound_head name it knows (rvk.vmcoreinfo=asis: without;
-# rvk.vmcoreinfo=compare: what it changes, dry runs with and without it).
+# page.compound_head name it knows (rvk.vmcoreinfo=compare: what that
+# file changes, dry runs with and without it).
 # rvk.kexec=debian: stage 1 loads the crash kernel with Debian's own
 # kexec-tools (kexec-debian) instead of the project's build.
 
@@ -27,12 +27,13 @@ num() {
 	for x; do case $x in '' | *[!0-9]*) return 1 ;; esac; done
 }
 
-# The text of the VMCOREINFO note in /proc/vmcore: the PT_NOTE segments
+# vmcoreinfo_note FILE: the text of the VMCOREINFO note in /proc/vmcore,
+# written to FILE. It is found through the PT_NOTE segments
 # (ELF64: e_phoff at 32, e_phentsize at 54, e_phnum at 56; p_offset at 8,
 # p_filesz at 32), each note a namesz, descsz, type header, then its name
 # and text, both padded to 4 bytes. Fails on anything malformed.
 vmcoreinfo_note() {
-	local f=/proc/vmcore phoff phent phnum i=0 p n size end namesz descsz desc
+	local out=$1 f=/proc/vmcore phoff phent phnum i=0 p n size end namesz descsz desc
 	phoff=$(le $f 32 8) phent=$(le $f 54 2) phnum=$(le $f 56 2)
 	num "$phoff" "$phent" "$phnum" || return 1
 	while [ "$i" -lt "$phnum" ]; do
@@ -49,10 +50,9 @@ vmcoreinfo_note() {
 			[ $((desc + descsz)) -le "$end" ] || return 1
 			if [ "$namesz" = 11 ] &&
 				[ "$(dd if=$f bs=1 skip=$((n + 12)) count=10 2>/dev/null)" = VMCOREINFO ]; then
-				dd if=$f bs=1 skip=$desc count="$descsz" 2>/dev/null >/tmp/vmcoreinfo-note
-				[ "$(wc -c </tmp/vmcoreinfo-note)" = "$descsz" ] || return 1
-				cat /tmp/vmcoreinfo-note
-				return 0
+				dd if=$f bs=1 skip=$desc count="$descsz" 2>/dev/null >"$out"
+				[ "$(wc -c <"$out")" = "$descsz" ]
+				return
 			fi
 			n=$((desc + (descsz + 3) / 4 * 4))
 		done
@@ -68,18 +68,18 @@ vmcoreinfo_note() {
 # first and the vmcore's note then fills only what it left out, so a file
 # of that one line (and OSRELEASE and PAGESIZE, which -i requires) does
 # the same; nothing else is taken from the file (makedumpfile would add
-# its KASLR offset to a SYMBOL() read from one). Sets MDF_I; with
-# rvk.vmcoreinfo=asis, or without the new name, it stays empty.
+# its KASLR offset to a SYMBOL() read from one). Sets MDF_I; without the
+# new name it stays empty.
 mdf_vmcoreinfo() {
 	local ci ch
 	MDF_I=
-	if ! vmcoreinfo_note >/tmp/vmcoreinfo; then
+	if ! vmcoreinfo_note /tmp/vmcoreinfo; then
 		echo "RVK-VMCOREINFO none: no VMCOREINFO note read from /proc/vmcore"
 		return 0
 	fi
 	ci=$(sed -n 's/^OFFSET(page.compound_info)=//p' /tmp/vmcoreinfo)
 	ch=$(sed -n 's/^OFFSET(page.compound_head)=//p' /tmp/vmcoreinfo)
-	if [ -n "$ci" ] && [ -z "$ch" ] && [ "$(arg vmcoreinfo)" != asis ]; then
+	if [ -n "$ci" ] && [ -z "$ch" ]; then
 		# (-i needs both; without them makedumpfile would fail, not fall back.)
 		if ! num "$ci" || [ "$(grep -c -e '^OSRELEASE=' -e '^PAGESIZE=' /tmp/vmcoreinfo)" != 2 ]; then
 			echo "RVK-VMCOREINFO compound_info=$ci: no -i file (the note lacks OSRELEASE or PAGESIZE, or the offset is no number)"
@@ -150,11 +150,10 @@ case $(arg stage) in
 	[ -e /proc/vmcore ] || fail "no /proc/vmcore in the capture kernel"
 	size=$(stat -c %s /proc/vmcore)
 	read=$(cat /proc/vmcore | wc -c)
-	# e_ident[0..4], then e_type (16..17) and e_machine (18..19).
-	magic=$(head -c 4 /proc/vmcore | od -An -tx1 | tr -d ' \n')
-	class=$(head -c 5 /proc/vmcore | tail -c 1 | od -An -tu1 | tr -d ' ')
-	type=$(head -c 18 /proc/vmcore | tail -c 2 | od -An -tu2 | tr -d ' ')
-	machine=$(head -c 20 /proc/vmcore | tail -c 2 | od -An -tu2 | tr -d ' ')
+	# e_ident's bytes 0..3 (the magic) and 4 (the class), then e_type
+	# (16..17) and e_machine (18..19).
+	magic=$(od -An -tx1 -N 4 /proc/vmcore | tr -d ' \n')
+	class=$(le /proc/vmcore 4 1) type=$(le /proc/vmcore 16 2) machine=$(le /proc/vmcore 18 2)
 	echo "RVK-VMCORE size=$size read=$read magic=$magic class=$class type=$type machine=$machine hart=$(boot_hart)"
 	[ "$(boot_hart)" = "$(arg khart)" ] && same=yes || same=no
 	echo "RVK-KDUMP-HART same=$same: boot hart $(boot_hart), the crashing CPU's hart $(arg khart)"

@@ -100,10 +100,10 @@ impl Drop for RemoveOnDrop {
 /// Where each hart of a guest that went silent is: its `pc` and `ra`,
 /// sampled three times half a second apart through QEMU's monitor (a pc
 /// that moves is a hart that loops, one that stays is parked), named from
-/// kernel A's `vmlinux` (every riscv64 build links at the same address: a
-/// capture kernel or kernel B of another build gets A's names, hence the
+/// kernel A's `System.map` (every riscv64 build links at the same address:
+/// a capture kernel or kernel B of another build gets A's names, hence the
 /// label).
-fn stall_report(monitor: &str, vmlinux: &Path) -> Vec<String> {
+fn stall_report(monitor: &str, system_map: &Path) -> Vec<String> {
     use std::io::Read;
     use std::os::linux::net::SocketAddrExt;
     use std::os::unix::net::{SocketAddr, UnixStream};
@@ -149,7 +149,7 @@ fn stall_report(monitor: &str, vmlinux: &Path) -> Vec<String> {
     let mut addrs: Vec<u64> = samples.iter().flatten().flatten().flat_map(|&(_, pc, ra)| [pc, ra]).collect();
     addrs.sort_unstable();
     addrs.dedup();
-    let (names, why) = match symbolize(vmlinux, &addrs) {
+    let (names, why) = match symbolize(system_map, &addrs) {
         Ok(n) => (n, None),
         Err(why) => (Default::default(), Some(why)),
     };
@@ -201,22 +201,14 @@ fn hart_pcs(text: &str) -> Vec<(usize, u64, u64)> {
     out
 }
 
-/// `function+0xoff` of each address in `vmlinux`'s text (the head text
-/// before `_stext` too) or init text, from its symbol table as kallsyms
-/// would name it (no `.L` or mapping-symbol labels); none elsewhere
-/// (firmware, a physical address).
-fn symbolize(vmlinux: &Path, addrs: &[u64]) -> Result<std::collections::BTreeMap<u64, String>, String> {
+/// `function+0xoff` of each address in kernel text (the head text before
+/// `_stext` too) or init text, from the build's `System.map` (kbuild's
+/// symbol table: scripts/mksysmap has dropped the `.L` and mapping-symbol
+/// labels kallsyms would not name either); none elsewhere (firmware, a
+/// physical address).
+fn symbolize(map: &Path, addrs: &[u64]) -> Result<std::collections::BTreeMap<u64, String>, String> {
+    let text = std::fs::read_to_string(map).map_err(|e| format!("{}: {e}", map.display()))?;
     let mut names = std::collections::BTreeMap::new();
-    let out = Command::new("llvm-nm")
-        .args(["-n", "--defined-only"])
-        .arg(vmlinux)
-        .stderr(Stdio::null())
-        .output()
-        .map_err(|e| format!("llvm-nm: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("llvm-nm {} failed ({})", vmlinux.display(), out.status));
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
     let mut syms: Vec<(u64, &str)> = Vec::new();
     let mut bounds = std::collections::HashMap::new();
     for line in text.lines() {
@@ -228,14 +220,16 @@ fn symbolize(vmlinux: &Path, addrs: &[u64]) -> Result<std::collections::BTreeMap
         if matches!(name, "_start" | "_etext" | "_sinittext" | "_einittext") {
             bounds.insert(name, a);
         }
-        if matches!(t, "t" | "T" | "W" | "w") && !name.starts_with(".L") && !name.starts_with('$') {
+        if matches!(t, "t" | "T" | "W" | "w") {
             syms.push((a, name));
         }
     }
+    // mksysmap sorts by address; a map from elsewhere may not be.
+    syms.sort_by_key(|s| s.0);
     let range = |from, to| bounds.get(from).copied().zip(bounds.get(to).copied());
     let text_ranges = [range("_start", "_etext"), range("_sinittext", "_einittext")];
     if text_ranges.iter().all(Option::is_none) {
-        return Err(format!("no _start/_etext in {}", vmlinux.display()));
+        return Err(format!("no _start/_etext in {}", map.display()));
     }
     for &a in addrs {
         if !text_ranges.iter().flatten().any(|&(lo, hi)| (lo..hi).contains(&a)) {
@@ -649,8 +643,8 @@ fn run_one(
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 // Not where the timeout is the expected failure.
                 if s.xfail_reason(base, kernel).is_none() {
-                    let vmlinux = cache.join(format!("out/{}/vmlinux", s.build_of(kernel)));
-                    let stall = stall_report(&monitor, &vmlinux);
+                    let map = cache.join(format!("out/{}/System.map", s.build_of(kernel)));
+                    let stall = stall_report(&monitor, &map);
                     // What the guest printed meanwhile goes to the log first.
                     let late: Vec<String> = rx.try_iter().collect();
                     if let Some(f) = logf.as_mut() {
@@ -857,7 +851,7 @@ fn print_table(
 
 #[cfg(test)]
 mod tests {
-    use super::hart_pcs;
+    use super::{hart_pcs, symbolize, Path};
 
     #[test]
     fn reads_each_harts_pc_and_ra() {
@@ -872,5 +866,34 @@ mod tests {
             vec![(0, 0xffff_ffff_8007_565c, 0xffff_ffff_8007_5600), (1, 0x8000_0000, 0)]
         );
         assert!(hart_pcs("(qemu) unknown command").is_empty());
+    }
+
+    #[test]
+    fn names_text_and_init_text_only() {
+        let map = std::env::temp_dir().join(format!("rvk-harness-test-{}.map", std::process::id()));
+        // Out of order on purpose, with a data symbol between two functions.
+        std::fs::write(
+            &map,
+            "ffffffff80000000 T _start\nffffffff80001000 T memset\n\
+             ffffffff80000040 t _start_kernel\nffffffff80001800 D some_data\n\
+             ffffffff80002000 T _etext\nffffffff80200000 T _sinittext\n\
+             ffffffff80200100 T start_kernel\nffffffff80201000 T _einittext\n",
+        )
+        .unwrap();
+        let got = symbolize(
+            &map,
+            &[0xffff_ffff_8000_0044, 0xffff_ffff_8000_1900, 0xffff_ffff_8020_0104, 0xffff_ffff_8020_1000, 0x8000_0000],
+        );
+        let _ = std::fs::remove_file(&map);
+        let got: Vec<(u64, String)> = got.unwrap().into_iter().collect();
+        assert_eq!(
+            got,
+            vec![
+                (0xffff_ffff_8000_0044, "_start_kernel+0x4".to_string()),
+                (0xffff_ffff_8000_1900, "memset+0x900".to_string()),
+                (0xffff_ffff_8020_0104, "start_kernel+0x4".to_string()),
+            ]
+        );
+        assert!(symbolize(Path::new("/nonexistent/System.map"), &[0]).is_err());
     }
 }
