@@ -50,7 +50,9 @@ commits() {
 format() {
 	local results
 	rm -rf "$OUT" && mkdir -p "$OUT"
-	git -C "$W/tree" format-patch -q --cover-letter --thread=shallow --base=pristine \
+	# No --base: pristine is the release tarball imported, a commit the
+	# kexec-tools tree does not have; the cover letter names the release.
+	git -C "$W/tree" format-patch -q --cover-letter --thread=shallow \
 		--subject-prefix="PATCH kexec-tools" \
 		--to=kexec@lists.infradead.org --to="Simon Horman <horms@kernel.org>" \
 		--cc=linux-riscv@lists.infradead.org -o "$OUT" pristine..HEAD
